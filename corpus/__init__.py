@@ -1,0 +1,1 @@
+"""The data side of polycorpus: Arrow schemas, sharded Parquet I/O, ingest, manifests. No NLP, no Dask."""

@@ -1,0 +1,35 @@
+"""spaCy component: a blank line (or, for line-split input, every line break) starts a sentence.
+
+Paragraphs never share a sentence, and Moses-style input keeps one sentence per line. It runs
+before the sentence splitter, which leaves boundaries that are already set alone.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+if not Doc.has_extension("lines_are_sentences"):
+    Doc.set_extension("lines_are_sentences", default=False)
+
+
+@Language.component("polycorpus_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """Mark sentence starts after paragraph breaks; with `doc._.lines_are_sentences`, after every line break."""
+    every_line = doc._.lines_are_sentences
+    needed = 1 if every_line else 2
+    newlines = 0
+    for token in doc:
+        if token.is_space:
+            newlines += token.text.count("\n")
+        elif token.i > 0:
+            if newlines >= needed:
+                token.is_sent_start = True
+            elif every_line:
+                token.is_sent_start = False
+        if not token.is_space:
+            newlines = 0
+        if every_line and token.is_space and token.i > 0:
+            token.is_sent_start = False
+        newlines += token.whitespace_.count("\n")
+    return doc
