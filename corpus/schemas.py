@@ -152,11 +152,10 @@ def validate(table: str, data: pa.Table) -> pa.Table:
     schema = schema_for(table)
     if data.schema.names != schema.names:
         raise SchemaError(f"{table}: columns {data.schema.names} differ from the pinned {schema.names}")
-    try:
-        data = data.cast(schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise SchemaError(f"{table}: {exc}") from exc
     for field in schema:
         if not field.nullable and data.column(field.name).null_count:
             raise SchemaError(f"{table}: column {field.name!r} has nulls but is required")
-    return data
+    try:
+        return data.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError) as exc:
+        raise SchemaError(f"{table}: {exc}") from exc

@@ -1,0 +1,241 @@
+"""The `polycorpus` command line: argument parsing and printing only; the work lives in corpus/, tasks/ and cluster/.
+
+Data goes to stdout or the output path; logs, warnings and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from typing import IO, Any
+
+from cluster import config as configuration
+from cluster.config import ConfigError
+
+log = logging.getLogger("polycorpus")
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("polycorpus")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@contextmanager
+def _lines_in(path: str | None) -> Iterator[IO[str]]:
+    if path in (None, "-"):
+        yield sys.stdin
+    else:
+        with open(path, encoding="utf-8") as handle:
+            yield handle
+
+
+@contextmanager
+def _lines_out(path: str | None) -> Iterator[IO[str]]:
+    if path in (None, "-"):
+        yield sys.stdout
+    else:
+        with open(path, "w", encoding="utf-8") as handle:
+            yield handle
+
+
+def _documents(handle: IO[str]) -> list[str]:
+    """One document per input line, the line break removed."""
+    return [line.rstrip("\n").rstrip("\r") for line in handle]
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from corpus.ingest import ingest
+
+    detector = None
+    if args.detect_lang:
+        from tasks.langid import make_detector
+
+        detector = make_detector(sorted(configuration.load(args.config)["languages"]))
+    result = ingest(
+        args.inputs,
+        args.out.rstrip("/") + "/",
+        fmt=args.format,
+        shard_size_mb=args.shard_size,
+        detect_lang=detector,
+        skip_bad=args.skip_bad,
+        dedupe=args.dedupe,
+        overwrite=args.overwrite,
+    )
+    log.info(
+        "ingested %d documents into %d shards under %s/documents (%d bad records skipped, %d duplicates dropped)",
+        result.documents, len(result.shards), args.out.rstrip("/"), result.skipped, result.duplicates,
+    )
+    return 0
+
+
+def _run_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    cluster: dict[str, Any] = {}
+    if args.cluster:
+        cluster["type"] = args.cluster
+    if args.workers is not None:
+        cluster["n_workers"] = args.workers
+    if args.scheduler_address:
+        cluster["scheduler_address"] = args.scheduler_address
+        cluster.setdefault("type", "address")
+    if args.scheduler_file:
+        cluster["scheduler_file"] = args.scheduler_file
+        cluster.setdefault("type", "address")
+    overrides: dict[str, Any] = {"cluster": cluster} if cluster else {}
+    if args.tasks:
+        overrides["tasks"] = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    return overrides
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from cluster.runner import run
+
+    config = configuration.load(args.config, _run_overrides(args))
+    summary = run(args.docs, args.out, config, force=args.force, retry_failed=args.retry_failed)
+    log.info("%d shards done, %d already done, %d failed in %.1fs", len(summary.done), len(summary.skipped), len(summary.failed), summary.seconds)
+    for shard, message in sorted(summary.failed.items()):
+        print(f"FAILED {shard}: {message}", file=sys.stderr)
+    if summary.failed:
+        print(f"{len(summary.failed)} shard(s) failed; fix the cause and rerun with --retry-failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from corpus.stats import shard_status
+    from corpus.storage import Location
+
+    status = shard_status(Location(args.out))
+    print(f"docs: {status['docs']}")
+    print(f"shards: {status['shards']}  done: {len(status['done'])}  pending: {len(status['pending'])}  failed: {len(status['failed'])}")
+    for shard in status["failed"]:
+        print(f"failed {shard}: {status['errors'][shard]}")
+    for shard in status["pending"]:
+        print(f"pending {shard}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from corpus.stats import corpus_stats
+    from corpus.storage import Location
+
+    stats = corpus_stats(Location(args.out))
+    if args.json:
+        print(json.dumps(stats, indent=2, sort_keys=True, default=str))
+        return 0
+    print(f"{'lang':<6}{'documents':>12}{'sentences':>12}{'tokens':>12}")
+    for lang, row in stats["languages"].items():
+        print(f"{lang:<6}{row['documents']:>12}{row['sentences']:>12}{row['tokens']:>12}")
+    totals = stats["totals"]
+    print(f"{'all':<6}{totals['documents']:>12}{totals['sentences']:>12}{totals['tokens']:>12}")
+    print(f"shards done {stats['shards']['done']}, failed {stats['shards']['failed']}, pending {stats['shards']['pending']}; error rows {stats['errors']}")
+    return 0
+
+
+def _pipeline_for(lang: str, config_path: str | None) -> Any:
+    from cluster.runner import language_specs
+    from tasks.pipelines import LanguageSpec, get_nlp
+
+    specs = dict(language_specs(configuration.load(config_path)))
+    return get_nlp(lang, specs.get(lang, LanguageSpec())), specs.get(lang, LanguageSpec())
+
+
+def cmd_tokenize(args: argparse.Namespace) -> int:
+    from tasks.annotate import Annotated, annotate
+    from tasks.tokenize import token_line
+
+    nlp, spec = _pipeline_for(args.lang, args.config)
+    with _lines_in(args.input) as source:
+        texts = _documents(source)
+    disable = [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
+    with _lines_out(args.output) as sink:
+        for result in annotate(nlp, texts, [False] * len(texts), spec.max_length, disable):
+            if not isinstance(result, Annotated):
+                raise UsageError(f"tokenize failed on a line: {result.error_type}: {result.message}")
+            sink.write(token_line(result) + "\n")
+    return 0
+
+
+def _add_run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tasks", help="comma-separated: tokenize,entities,align (default: the config's tasks)")
+    p.add_argument("--config", help="a YAML config file over the embedded defaults")
+    p.add_argument("--cluster", choices=configuration.CLUSTER_TYPES, help="where to run (default: local)")
+    p.add_argument("--workers", type=int, help="number of worker processes")
+    p.add_argument("--scheduler-address", help="address of a running Dask scheduler (implies --cluster address)")
+    p.add_argument("--scheduler-file", help="scheduler file of a running Dask scheduler (implies --cluster address)")
+    p.add_argument("--force", action="store_true", help="redo every shard and task")
+    p.add_argument("--retry-failed", action="store_true", help="also redo shards whose manifest says failed")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="polycorpus", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"polycorpus {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="raw files -> OUT/documents/part-NNNNN.parquet")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--format", choices=("jsonl", "csv", "tsv", "txt", "moses", "tmx"))
+    p.add_argument("--shard-size", type=float, default=64.0, metavar="MB", help="MB (10^6 bytes) of UTF-8 text per shard (default 64)")
+    p.add_argument("--detect-lang", action="store_true", help="detect missing languages (needs polycorpus[detect])")
+    p.add_argument("--skip-bad", action="store_true", help="log bad records to OUT/errors/ instead of stopping")
+    p.add_argument("--dedupe", action="store_true", help="drop documents whose doc_id was seen before")
+    p.add_argument("--overwrite", action="store_true", help="replace the documents of a non-empty OUT")
+    p.add_argument("--config", help="a YAML config file (its languages restrict --detect-lang)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("run", help="tokenize / entities / align every shard on Dask")
+    p.add_argument("docs", metavar="DOCS")
+    p.add_argument("out", metavar="OUT")
+    _add_run_flags(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="shards done / pending / failed")
+    p.add_argument("out", metavar="OUT")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("stats", help="documents, sentences and tokens per language")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("tokenize", help="one document per line in, tokens out (in-process)")
+    p.add_argument("--lang", required=True)
+    p.add_argument("--input")
+    p.add_argument("--output")
+    p.add_argument("--config")
+    p.set_defaults(func=cmd_tokenize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `polycorpus` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    warnings.simplefilter("default")
+    from corpus.ingest import IngestError
+    from tasks.shard import ShardError
+
+    try:
+        return args.func(args)
+    except (UsageError, ConfigError, IngestError, ShardError, FileNotFoundError) as exc:
+        print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Local paths and fsspec URLs behind one small API, with writes that are never seen half-done.
+
+On a local disk a file is written under a temporary name in the same folder and renamed into
+place. On an object store (s3://, gs://, ...) the final object is written once: a PUT is atomic
+there and a rename is a copy, so we never rename into place.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from corpus.schemas import validate
+
+
+class Location:
+    """A folder given as a local path or a URL, joined with relative names."""
+
+    def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
+        self.fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
+        self.root = root.rstrip("/") or "/"
+        self.url = url if "://" in url else os.path.abspath(url)
+        self.is_local = isinstance(self.fs, LocalFileSystem)
+
+    def path(self, *parts: str) -> str:
+        """The filesystem path of `parts` below the root."""
+        return "/".join([self.root, *parts])
+
+    def child(self, *parts: str) -> "Location":
+        """A location for a sub-folder."""
+        sub = Location.__new__(Location)
+        sub.fs, sub.root, sub.is_local = self.fs, self.path(*parts), self.is_local
+        sub.url = self.url.rstrip("/") + "/" + "/".join(parts)
+        return sub
+
+    def exists(self, *parts: str) -> bool:
+        """Whether the file or folder exists."""
+        return self.fs.exists(self.path(*parts))
+
+    def list(self, *parts: str, suffix: str = "") -> list[str]:
+        """Sorted names (not paths) of the files in a sub-folder ending in `suffix`; [] if it is missing."""
+        folder = self.path(*parts)
+        if not self.fs.exists(folder):
+            return []
+        names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]
+        return sorted(n for n in names if n.endswith(suffix) and not n.startswith((".", "_tmp")))
+
+    def is_empty(self) -> bool:
+        """True when the root does not exist or has no entries."""
+        return not self.fs.exists(self.root) or not self.fs.ls(self.root, detail=False)
+
+    def makedirs(self, *parts: str) -> None:
+        """Create a folder (a no-op on object stores, which have no folders)."""
+        self.fs.makedirs(self.path(*parts), exist_ok=True)
+
+    def write_bytes(self, data: bytes, *parts: str) -> None:
+        """Write a whole file atomically: readers see the old file or the new one, never a part."""
+        final = self.path(*parts)
+        if not self.is_local:
+            self.fs.pipe_file(final, data)
+            return
+        folder = os.path.dirname(final)
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f"_tmp.{uuid.uuid4().hex}.{os.path.basename(final)}")
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def read_bytes(self, *parts: str) -> bytes:
+        """The whole content of a file."""
+        return self.fs.cat_file(self.path(*parts))
+
+    def write_json(self, obj: Any, *parts: str) -> None:
+        """Write `obj` as pretty JSON, atomically."""
+        self.write_bytes((json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(), *parts)
+
+    def read_json(self, *parts: str) -> Any:
+        """Parse a JSON file."""
+        return json.loads(self.read_bytes(*parts))
+
+    def write_table(self, table_name: str, data: pa.Table, *parts: str) -> None:
+        """Validate `data` against the pinned schema of `table_name` and write it as Parquet, atomically."""
+        data = validate(table_name, data)
+        sink = io.BytesIO()
+        pq.write_table(data, sink, compression="zstd")
+        self.write_bytes(sink.getvalue(), *parts)
+
+    def read_table(self, *parts: str, columns: list[str] | None = None) -> pa.Table:
+        """Read one Parquet file."""
+        with self.fs.open(self.path(*parts), "rb") as handle:
+            return pq.read_table(handle, columns=columns)
+
+    def remove(self, *parts: str) -> None:
+        """Delete a file or folder if it exists."""
+        target = self.path(*parts)
+        if self.fs.exists(target):
+            self.fs.rm(target, recursive=True)
