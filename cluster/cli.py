@@ -6,11 +6,12 @@ Data goes to stdout or the output path; logs, warnings and progress go to stderr
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from typing import IO, Any
@@ -19,6 +20,10 @@ from cluster import config as configuration
 from cluster.config import ConfigError
 
 log = logging.getLogger("polycorpus")
+
+# Modules that add their own subcommands: each has `register(subparsers)`, which adds a parser
+# whose `func` default takes the parsed arguments and returns the exit status.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class UsageError(Exception):
@@ -218,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output")
     p.add_argument("--config")
     p.set_defaults(func=cmd_tokenize)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
