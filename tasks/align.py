@@ -1,0 +1,356 @@
+"""Sentence alignment of two documents: a banded dynamic program over beads (Moore 2002 style).
+
+A bead's cost adds its prior, a Gale–Church length cost in characters (the ratio is learned from the
+documents) and a lexical cost: how much of the bead's words are explained by the other side, through
+anchors (numbers, identical names, cognates) and, in the second pass, the corpus lexicon.
+The DP runs in a band around the length diagonal and widens the band when the path touches its edge,
+so its cost grows linearly with document length.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.special import log_ndtr
+
+from tasks.lexicon import Lexicon, words
+
+# Bead priors from Gale & Church (1993), split evenly between the two orientations.
+_PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.0445, (1, 2): 0.0445, (2, 2): 0.011,
+           (3, 1): 0.005, (1, 3): 0.005}
+_BLOCK = 256  # rows per sparse block product when filling the band
+
+
+@dataclass(frozen=True)
+class AlignOptions:
+    """Settings of the `align:` section of the config."""
+
+    pairs: list[str] | None = None  # language pairs such as ["fr-vi"]; None = every pair in a group
+    max_bead: int = 2  # 3 enables 1-3 and 3-1 beads
+    band: int = 20  # half-width of the DP band, in sentences; widened when the path touches its edge
+    em_iterations: int = 5
+    dictionary: str | None = None  # user bilingual dictionary: `src<TAB>tgt` per line
+    length_variance: float = 6.8  # Gale–Church s^2 for character lengths
+    lexical_weight: float = 6.0  # 0 gives Gale–Church alone
+    coverage_at: float = 0.2  # translation mass at which a word counts as fully explained
+    anchors: bool = True  # numbers, identical names and cognates as translation evidence
+    anchor_prob: float = 1.0
+    cognate_prob: float = 0.5
+
+    def bead_types(self) -> list[tuple[int, int]]:
+        """The bead shapes (source sentences, target sentences) this configuration allows."""
+        types = [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2)]
+        return types + ([(3, 1), (1, 3)] if self.max_bead >= 3 else [])
+
+
+@dataclass(frozen=True)
+class Bead:
+    """Aligned source and target sentence indices (either may be empty) and a score in (0, 1)."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float
+
+
+def align_sentences(
+    src: Sequence[str],
+    tgt: Sequence[str],
+    src_lang: str,
+    tgt_lang: str,
+    lexicon: Lexicon | None,
+    options: AlignOptions,
+) -> list[Bead]:
+    """Align two documents given as sentence texts in order; `lexicon` None is the first (anchor) pass."""
+    if not src or not tgt:
+        return [Bead((i,), (), 0.0) for i in range(len(src))] + [Bead((), (j,), 0.0) for j in range(len(tgt))]
+    costs = _BeadCosts(src, tgt, lexicon, options)
+    half = options.band
+    while True:
+        beads, touched = costs.align(half)
+        if not touched:
+            return beads
+        half *= 2
+
+
+def confident_pairs(src: Sequence[str], tgt: Sequence[str], beads: list[Bead]) -> list[tuple[str, str]]:
+    """Sentence pairs of the first pass to train the lexicon on: 1-1 beads whose neighbours are not null."""
+    pairs = []
+    for k, bead in enumerate(beads):
+        if len(bead.src) != 1 or len(bead.tgt) != 1:
+            continue
+        neighbours = beads[max(0, k - 1) : k] + beads[k + 1 : k + 2]
+        if all(n.src and n.tgt for n in neighbours):
+            pairs.append((src[bead.src[0]], tgt[bead.tgt[0]]))
+    return pairs
+
+
+class _BeadCosts:
+    """Per-document data the DP needs: lengths, bags of words and the lexical evidence between them."""
+
+    def __init__(self, src: Sequence[str], tgt: Sequence[str], lexicon: Lexicon | None, options: AlignOptions):
+        self.options = options
+        self.types = options.bead_types()
+        self.n, self.m = len(src), len(tgt)
+        src_len = np.array([len(s.strip()) for s in src], dtype=float)
+        tgt_len = np.array([len(t.strip()) for t in tgt], dtype=float)
+        self.src_cum = np.concatenate([[0.0], np.cumsum(src_len)])
+        self.tgt_cum = np.concatenate([[0.0], np.cumsum(tgt_len)])
+        self.ratio = max(self.tgt_cum[-1], 1.0) / max(self.src_cum[-1], 1.0)
+        self.lexical = options.lexical_weight > 0
+        if self.lexical:
+            self._prepare_lexical(src, tgt, lexicon)
+
+    def _prepare_lexical(self, src: Sequence[str], tgt: Sequence[str], lexicon: Lexicon | None) -> None:
+        src_words = [words(s) for s in src]
+        tgt_words = [words(t) for t in tgt]
+        src_vocab = {w: i for i, w in enumerate(sorted({w for ws in src_words for w in ws}))}
+        tgt_vocab = {w: i for i, w in enumerate(sorted({w for ws in tgt_words for w in ws}))}
+        src_bag = _bags(src_words, src_vocab)  # row e = sentence e-1; row 0 empty
+        tgt_bag = _bags(tgt_words, tgt_vocab)
+        fwd, bwd = _translation_matrices(src, tgt, src_vocab, tgt_vocab, lexicon, self.options)
+        src_idf = _idf(src_bag, self.n)
+        tgt_idf = _idf(tgt_bag, self.m)
+        self.src_weight = np.cumsum(src_bag @ src_idf)  # idf mass of the first e sentences
+        self.tgt_weight = np.cumsum(tgt_bag @ tgt_idf)
+        max_src = max(a for a, _ in self.types)
+        max_tgt = max(b for _, b in self.types)
+        at = self.options.coverage_at
+        # explained[a][e]: weighted coverage of each target word by the a source sentences ending at e.
+        self.tgt_explained = _group_coverage(src_bag @ fwd, max_src, at, tgt_idf)
+        self.src_explained = _group_coverage(tgt_bag @ bwd, max_tgt, at, src_idf)
+        self.src_bag, self.tgt_bag = src_bag, tgt_bag
+
+    def align(self, half: int) -> tuple[list[Bead], bool]:
+        """The best path inside a band of half-width `half`, and whether it touched the band's edge."""
+        band = _Band(self.src_cum, self.tgt_cum, self.ratio, half)
+        bead_costs = self._bead_costs(band)
+        total, back = self._dp(band, bead_costs)
+        if not np.isfinite(total[self.n, self.m - band.lo[self.n]]):
+            return [], True
+        beads = []
+        touched = False
+        e, f = self.n, self.m
+        while e > 0 or f > 0:
+            k = f - band.lo[e]
+            touched |= band.at_edge(e, k)
+            t = back[e, k]
+            a, b = self.types[t]
+            cost = bead_costs[t][e, k]
+            beads.append(Bead(tuple(range(e - a, e)), tuple(range(f - b, f)), 1.0 / (1.0 + math.exp(min(cost, 50.0)))))
+            e, f = e - a, f - b
+        beads.reverse()
+        return beads, touched
+
+    def _bead_costs(self, band: _Band) -> list[np.ndarray]:
+        """Cost of every bead type ending at every band cell (inf where the bead does not fit)."""
+        opts = self.options
+        f = band.columns()
+        rows = np.arange(self.n + 1)[:, None]
+        if self.lexical:
+            tgt_cover = {a: band.dot(self.tgt_explained[a], self.tgt_bag) for a in {a for a, _ in self.types if a}}
+            src_cover = {b: band.dot(self.src_bag, self.src_explained[b]) for b in {b for _, b in self.types if b}}
+            one = (tgt_cover[1] + src_cover[1]) / np.maximum(
+                self.src_weight[rows] - self.src_weight[np.maximum(rows - 1, 0)]
+                + self.tgt_weight[f] - self.tgt_weight[np.maximum(f - 1, 0)],
+                1e-9,
+            )
+            baseline = float(np.median(one[1:, :])) if one.size > one.shape[1] else 0.0
+        costs = []
+        for a, b in self.types:
+            valid = (rows >= a) & (f >= b)
+            l1 = self.src_cum[rows] - self.src_cum[np.maximum(rows - a, 0)]
+            l2 = self.tgt_cum[f] - self.tgt_cum[np.maximum(f - b, 0)]
+            cost = -math.log(_PRIORS[(a, b)]) + _length_cost(l1, l2, self.ratio, opts.length_variance)
+            if self.lexical and a and b:
+                explained = sum(band.shift(tgt_cover[a], 0, t) for t in range(b))
+                explained = explained + sum(band.shift(src_cover[b], t, 0) for t in range(a))
+                weight = (
+                    self.src_weight[rows] - self.src_weight[np.maximum(rows - a, 0)]
+                    + self.tgt_weight[f] - self.tgt_weight[np.maximum(f - b, 0)]
+                )
+                similarity = explained / np.maximum(weight, 1e-9)
+                cost = cost + opts.lexical_weight * (a + b) / 2 * (baseline - similarity)
+            costs.append(np.where(valid, cost, np.inf))
+        return costs
+
+    def _dp(self, band: _Band, bead_costs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        width = band.width
+        total = np.full((self.n + 1, width), np.inf)
+        back = np.zeros((self.n + 1, width), dtype=np.int8)
+        skip_t = self.types.index((0, 1))
+        columns = np.arange(width)
+        for e in range(self.n + 1):
+            best = np.full(width, np.inf)
+            if e == 0:
+                best[0] = 0.0
+            choice = np.zeros(width, dtype=np.int8)
+            for t, (a, b) in enumerate(self.types):
+                if a == 0 or e < a:
+                    continue
+                idx = columns + band.lo[e] - band.lo[e - a] - b
+                ok = (idx >= 0) & (idx < width)
+                cand = np.where(ok, total[e - a, np.clip(idx, 0, width - 1)], np.inf) + bead_costs[t][e]
+                better = cand < best
+                best = np.where(better, cand, best)
+                choice = np.where(better, t, choice)
+            skip = bead_costs[skip_t][e]
+            steps = np.concatenate([[0.0], np.cumsum(np.where(np.isfinite(skip[1:]), skip[1:], 1e18))])
+            chained = steps + np.minimum.accumulate(best - steps)
+            from_skip = chained < best - 1e-7
+            total[e] = np.where(from_skip, chained, best)
+            back[e] = np.where(from_skip, skip_t, choice)
+        return total, back
+
+
+class _Band:
+    """DP cells (e, f) kept for each source row e: f in [lo[e], lo[e] + width), around the length diagonal."""
+
+    def __init__(self, src_cum: np.ndarray, tgt_cum: np.ndarray, ratio: float, half: int):
+        self.n, self.m = len(src_cum) - 1, len(tgt_cum) - 1
+        self.width = min(2 * half + 1, self.m + 1)
+        centre = np.searchsorted(tgt_cum, src_cum * ratio)
+        self.lo = np.clip(centre - half, 0, self.m + 1 - self.width).astype(np.int64)
+        self.lo[0], self.lo[-1] = 0, self.m + 1 - self.width  # both corners of the grid are in the band
+
+    def columns(self) -> np.ndarray:
+        """The absolute target position f of every band cell, shape (n + 1, width)."""
+        return self.lo[:, None] + np.arange(self.width)
+
+    def at_edge(self, e: int, k: int) -> bool:
+        """Whether band cell (e, k) lies on an edge that is not the document's own edge."""
+        return (k == 0 and self.lo[e] > 0) or (k == self.width - 1 and self.lo[e] + self.width - 1 < self.m)
+
+    def shift(self, values: np.ndarray, de: int, df: int) -> np.ndarray:
+        """values at cell (e - de, f - df) for every band cell (e, f); 0 outside the band."""
+        rows = np.arange(self.n + 1)
+        prev = np.maximum(rows - de, 0)
+        idx = np.arange(self.width) + (self.lo - self.lo[prev])[:, None] - df
+        ok = (idx >= 0) & (idx < self.width) & (rows >= de)[:, None]
+        return np.where(ok, values[prev[:, None], np.clip(idx, 0, self.width - 1)], 0.0)
+
+    def dot(self, rows: sparse.csr_matrix, cols: sparse.csr_matrix) -> np.ndarray:
+        """rows[e] . cols[f] for every band cell, computed block by block so only the band is touched."""
+        out = np.zeros((self.n + 1, self.width))
+        for r0 in range(0, self.n + 1, _BLOCK):
+            r1 = min(self.n + 1, r0 + _BLOCK)
+            c0, c1 = self.lo[r0], self.lo[r1 - 1] + self.width
+            block = (rows[r0:r1] @ cols[c0:c1].T).toarray()
+            idx = self.lo[r0:r1, None] - c0 + np.arange(self.width)
+            out[r0:r1] = block[np.arange(r1 - r0)[:, None], idx]
+        return out
+
+
+def _bags(sentences: list[list[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """Word counts per sentence as a sparse matrix with an empty row 0 (row e = sentence e - 1)."""
+    indptr = [0, 0]
+    indices: list[int] = []
+    for ws in sentences:
+        indices.extend(vocab[w] for w in ws)
+        indptr.append(len(indices))
+    data = np.ones(len(indices))
+    bag = sparse.csr_matrix((data, indices, indptr), shape=(len(sentences) + 1, max(len(vocab), 1)))
+    bag.sum_duplicates()
+    return bag
+
+
+def _idf(bag: sparse.csr_matrix, sentences: int) -> np.ndarray:
+    """Inverse document frequency of each word: rare words are stronger evidence than function words."""
+    df = np.asarray((bag > 0).sum(axis=0)).ravel()
+    return np.log1p(sentences / np.maximum(df, 1))
+
+
+def _group_coverage(mass: sparse.csr_matrix, max_group: int, at: float, idf: np.ndarray) -> dict[int, sparse.csr_matrix]:
+    """For groups of 1..max_group sentences ending at each row: idf-weighted min(1, mass / at) per word."""
+    out = {}
+    total = mass.tocsr()
+    shifted = mass.tocsr()
+    for size in range(1, max_group + 1):
+        if size > 1:
+            shifted = sparse.vstack([sparse.csr_matrix((1, mass.shape[1])), shifted[:-1]]).tocsr()
+            total = (total + shifted).tocsr()
+        cover = total.copy()
+        cover.data = np.minimum(cover.data / at, 1.0) * idf[cover.indices]
+        out[size] = cover
+    return out
+
+
+def _translation_matrices(
+    src: Sequence[str],
+    tgt: Sequence[str],
+    src_vocab: dict[str, int],
+    tgt_vocab: dict[str, int],
+    lexicon: Lexicon | None,
+    options: AlignOptions,
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """t(tgt|src) and t(src|tgt) over the documents' vocabularies: lexicon entries, raised by anchors."""
+    fwd: dict[tuple[int, int], float] = {}
+    bwd: dict[tuple[int, int], float] = {}
+    if lexicon is not None:
+        for s, i in src_vocab.items():
+            for t, p in lexicon.fwd.get(s, {}).items():
+                if t in tgt_vocab:
+                    fwd[i, tgt_vocab[t]] = p
+        for t, j in tgt_vocab.items():
+            for s, p in lexicon.bwd.get(t, {}).items():
+                if s in src_vocab:
+                    bwd[src_vocab[s], j] = p
+    if options.anchors:
+        for (s, t), p in _anchors(src, tgt, src_vocab, tgt_vocab, options).items():
+            key = (src_vocab[s], tgt_vocab[t])
+            fwd[key] = max(fwd.get(key, 0.0), p)
+            bwd[key] = max(bwd.get(key, 0.0), p)
+    shape = (max(len(src_vocab), 1), max(len(tgt_vocab), 1))
+    return _matrix(fwd, shape), _matrix(bwd, shape).T.tocsr()
+
+
+def _matrix(entries: dict[tuple[int, int], float], shape: tuple[int, int]) -> sparse.csr_matrix:
+    if not entries:
+        return sparse.csr_matrix(shape)
+    keys = np.array(list(entries), dtype=np.int64)
+    return sparse.csr_matrix((np.fromiter(entries.values(), float), (keys[:, 0], keys[:, 1])), shape=shape)
+
+
+_CAPITALISED = re.compile(r"\b[^\W\d_][\w]*", re.UNICODE)
+
+
+def _anchors(
+    src: Sequence[str], tgt: Sequence[str], src_vocab: dict[str, int], tgt_vocab: dict[str, int], options: AlignOptions
+) -> dict[tuple[str, str], float]:
+    """Word pairs that translate each other whatever the languages: numbers, shared names, cognates."""
+    names = _capitalised(src) & _capitalised(tgt)
+    out: dict[tuple[str, str], float] = {}
+    for w in src_vocab.keys() & tgt_vocab.keys():
+        if any(c.isdigit() for c in w) or w in names or len(w) >= 5:
+            out[w, w] = options.anchor_prob
+    by_stem: dict[str, list[str]] = {}
+    for t in tgt_vocab:
+        if len(t) >= 6 and not t.isdigit():
+            by_stem.setdefault(_stem(t), []).append(t)
+    for s in src_vocab:
+        if len(s) >= 6 and not s.isdigit():
+            for t in by_stem.get(_stem(s), ()):
+                out.setdefault((s, t), options.cognate_prob)
+    return out
+
+
+def _capitalised(sentences: Sequence[str]) -> set[str]:
+    return {m.group().lower() for s in sentences for m in _CAPITALISED.finditer(s) if m.group()[0].isupper()}
+
+
+def _stem(word: str) -> str:
+    """The first five letters without accents: German and French cognates (Expedition, expédition) share it."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return bare[:5]
+
+
+def _length_cost(l1: np.ndarray, l2: np.ndarray, ratio: float, variance: float) -> np.ndarray:
+    """Gale–Church: -log P(|delta|) for character lengths l1, l2 given the expected ratio."""
+    mean = np.maximum((l1 + l2 / ratio) / 2.0, 1.0)
+    delta = (l2 - ratio * l1) / np.sqrt(variance * mean)
+    return -(math.log(2.0) + log_ndtr(-np.abs(delta)))
