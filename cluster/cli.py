@@ -236,11 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("distributed").setLevel(logging.WARNING)
     warnings.simplefilter("default")
     from corpus.ingest import IngestError
+    from tasks.langid import DetectorUnavailable
     from tasks.shard import ShardError
 
     try:
         return args.func(args)
-    except (UsageError, ConfigError, IngestError, ShardError, FileNotFoundError) as exc:
+    except (UsageError, ConfigError, IngestError, ShardError, DetectorUnavailable, FileNotFoundError) as exc:
         print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -133,3 +133,14 @@ def test_non_empty_out_needs_overwrite(tmp_path: Path) -> None:
     assert polycorpus("ingest", src, tmp_path / "out") == 2
     assert polycorpus("ingest", src, tmp_path / "out", "--overwrite") == 0
     assert len(_docs(tmp_path / "out")) == 1
+
+
+def test_detect_lang_fills_missing_languages(tmp_path: Path) -> None:
+    src = tmp_path / "nolang.jsonl"
+    src.write_text(
+        json.dumps({"text": "Le marché de l'intelligence artificielle connaît une valorisation record."}) + "\n"
+        + json.dumps({"text": "Thị trường trí tuệ nhân tạo đang được định giá ở mức gần như phi lý."}) + "\n",
+        encoding="utf-8",
+    )
+    assert polycorpus("ingest", src, tmp_path / "out", "--detect-lang") == 0
+    assert [d["lang"] for d in _docs(tmp_path / "out")] == ["fr", "vi"]
