@@ -1,0 +1,89 @@
+"""Load the word-segmentation CRF and n-gram lexicon that pyvi ships, once per process.
+
+pyvi stores its CRF as a pickled sklearn_crfsuite.CRF whose state holds the python-crfsuite model
+file's bytes. Unpickling it the usual way imports scikit-learn (~1.5 s per worker) and writes a temp
+file; a restricted unpickler pulls out only the model bytes and opens them in memory instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+from dataclasses import dataclass
+from importlib import resources
+
+import pycrfsuite
+
+_MODEL_FILE = "models/pyvi3.pkl"
+_WORDS_FILE = "models/words.txt"
+# sklearn_crfsuite keeps the model file's bytes under this key of its FileResource's state.
+_FILE_DATA_KEY = "__FILE_RESOURCE_DATA__"
+# The only globals pyvi3.pkl references; each is replaced by an inert stand-in except _codecs.encode,
+# which protocol 2 uses to store bytes.
+_STUBBED = {
+    ("sklearn_crfsuite.estimator", "CRF"),
+    ("sklearn_crfsuite._fileresource", "FileResource"),
+    ("pycrfsuite._logparser", "TrainLogParser"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy", "dtype"),
+}
+
+
+@dataclass(frozen=True)
+class PyviModel:
+    """pyvi's CRF (an open python-crfsuite Tagger) and the bigram / trigram sets its features look up."""
+
+    tagger: pycrfsuite.Tagger
+    model_bytes: bytes  # crfsuite reads the model in place: these bytes must outlive the tagger
+    bi_grams: frozenset[str]
+    tri_grams: frozenset[str]
+
+
+class _Stub:
+    """Stands in for any class or function of the pickle: accepts arguments and state, keeps dict state."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __setstate__(self, state: object) -> None:
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in _STUBBED:
+            return _Stub
+        if (module, name) == ("_codecs", "encode"):
+            import codecs
+
+            return codecs.encode
+        raise pickle.UnpicklingError(f"unexpected global {module}.{name} in pyvi's model")
+
+
+def _crf_bytes() -> bytes:
+    with resources.files("pyvi").joinpath(_MODEL_FILE).open("rb") as fin:
+        crf = _ModelUnpickler(fin).load()
+    return crf.modelfile.__dict__[_FILE_DATA_KEY]
+
+
+def _ngrams() -> tuple[frozenset[str], frozenset[str]]:
+    # As pyvi's ViTokenizer: lines of two syllables are bigrams, of three trigrams, kept as written.
+    bi_grams, tri_grams = set(), set()
+    for line in resources.files("pyvi").joinpath(_WORDS_FILE).read_text(encoding="utf-8").split("\n"):
+        n = len(line.split(" "))
+        if n == 2:
+            bi_grams.add(line)
+        elif n == 3:
+            tri_grams.add(line)
+    return frozenset(bi_grams), frozenset(tri_grams)
+
+
+@functools.lru_cache(maxsize=1)
+def load_pyvi_model() -> PyviModel:
+    """pyvi's segmentation model, loaded on first use and shared by the whole process."""
+    model_bytes = _crf_bytes()
+    tagger = pycrfsuite.Tagger()
+    tagger.open_inmemory(model_bytes)
+    bi_grams, tri_grams = _ngrams()
+    return PyviModel(tagger, model_bytes, bi_grams, tri_grams)

@@ -1,0 +1,72 @@
+"""spaCy component "polycorpus_vi_sentencizer": Vietnamese sentence boundaries from punctuation and lines.
+
+A sentence ends at terminal punctuation (. ! ? ... …) plus any closing quotes or brackets glued to
+it, when whitespace and a word that does not start in lower case follow. A line break followed by
+such a word also starts a sentence. Abbreviations ("TP.", "PGS.TS.", "Th.S"), initials ("H."),
+decimals and thousands ("7,5", "1.500") are single tokens from the tokenizer or have no space after
+their period, so they never end a sentence. Like spaCy's Sentencizer it leaves tokens whose
+`is_sent_start` is already set (by polycorpus_line_breaks) alone; whitespace never starts a sentence.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from tasks.vi_segmenter import ABBREVIATIONS, LINE_BREAKS
+
+_TERMINAL_CHARS = frozenset(".!?…")
+_CLOSERS = frozenset("\"'”’)]}»")
+# Words whose period, split off by the tokenizer, does not end a sentence.
+_PERIOD_ABBREVIATIONS = ABBREVIATIONS | {"Mr", "Mrs", "Ms", "Dr", "St", "Ths", "Tp"}
+
+
+class VietnameseSentencizer:
+    """Sets `is_sent_start` on the tokens it is not already set on (see the module docstring)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Mark the sentence starts of `doc` and return it."""
+        if not len(doc):
+            return doc
+        previous = doc[0]
+        if previous.is_sent_start is None:
+            previous.is_sent_start = True
+        pending = _is_terminal(previous)  # a sentence end was seen; the next word may start a sentence
+        new_line = False  # a line break was seen since the last word
+        for token in doc[1:]:
+            text = token.text
+            preset = token.is_sent_start
+            if token.is_space:
+                new_line = new_line or not LINE_BREAKS.isdisjoint(text)
+                if preset is None:
+                    token.is_sent_start = False
+                previous = token
+                continue
+            spaced = previous.is_space or bool(previous.whitespace_)
+            if preset is None:
+                token.is_sent_start = (pending and spaced or new_line) and not text[0].islower()
+            # A closing quote or bracket glued to a sentence end stays with that sentence.
+            if not (pending and text[0] in _CLOSERS and not spaced):
+                pending = _is_terminal(token)
+            new_line = False
+            previous = token
+        return doc
+
+
+def _is_terminal(token: Token) -> bool:
+    text = token.text
+    if not _TERMINAL_CHARS.issuperset(text):
+        return False
+    if text != "." or token.i == 0:
+        return True
+    before = token.doc[token.i - 1]
+    if before.whitespace_ or before.is_space:
+        return True
+    word = before.text
+    return not (word in _PERIOD_ABBREVIATIONS or (len(word) == 1 and word.isupper()))
+
+
+@Language.factory("polycorpus_vi_sentencizer")
+def make_vi_sentencizer(nlp: Language, name: str) -> VietnameseSentencizer:
+    """Factory named in spaCy configs and by tasks.pipelines for Vietnamese."""
+    return VietnameseSentencizer()
