@@ -1,0 +1,124 @@
+"""P/R/F1 of tasks.money.find_money on the money gold (span, exact amount and currency), and its speed.
+
+Reads `money/dev.tsv` under --eval-dir by path (never copied into the repo). A prediction counts only
+when its span text, amount (as an exact Decimal) and currency all equal a gold one. Throughput is
+measured per language on real text of that language from the same folder (wikigold, WikiNEuRal,
+UD Vietnamese-VTB), median of --runs runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tasks.money import find_money  # noqa: E402
+
+# Real text per language for the speed runs: (path under eval dir, how to read it).
+SPEED_TEXT = {
+    "en": ("ner/en/wikigold.conll.txt", "tokens"),
+    "fr": ("ner/fr/wikineural_fr_val_first2000.conllu", "tokens"),
+    "vi": ("vi-seg/vi_vtb-ud-dev.conllu", "conllu"),
+}
+
+
+def read_gold(path: Path) -> list[tuple[str, str, list[tuple[str, Decimal, str]]]]:
+    """Rows of dev.tsv: (lang, text, [(span, amount, currency)])."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return [
+            (row["lang"], row["text"], [(s, Decimal(a), c) for s, a, c in json.loads(row["expected"])])
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
+
+
+def score(rows: list[tuple[str, str, list[tuple[str, Decimal, str]]]]) -> tuple[dict[str, dict], list[str]]:
+    """Per-language counts and P/R/F1, and a line per wrong sentence."""
+    counts: dict[str, Counter] = {}
+    errors = []
+    for lang, text, gold in rows:
+        predicted = [(m.text, m.amount, m.currency) for m in find_money(text, lang)]
+        tp = sum((Counter(predicted) & Counter(gold)).values())
+        c = counts.setdefault(lang, Counter())
+        c["tp"] += tp
+        c["fp"] += len(predicted) - tp
+        c["fn"] += len(gold) - tp
+        if tp != len(predicted) or tp != len(gold):
+            errors.append(f"{lang}\t{text}\n\tpredicted {predicted}\n\tgold      {gold}")
+    result = {}
+    for lang, c in sorted(counts.items()):
+        p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+        r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        result[lang] = {"tp": c["tp"], "fp": c["fp"], "fn": c["fn"], "precision": p, "recall": r, "f1": f}
+    return result, errors
+
+
+def read_text(path: Path, form: str) -> list[str]:
+    """Sentences of a gold file: `# text =` lines of CoNLL-U, or tokens joined by spaces."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if form == "conllu":
+        return [line[len("# text = ") :] for line in lines if line.startswith("# text = ")]
+    sentences, tokens = [], []
+    for line in lines + [""]:
+        parts = line.split()
+        if not parts:
+            if tokens:
+                sentences.append(" ".join(tokens))
+                tokens = []
+            continue
+        tokens.append(parts[1] if len(parts) >= 3 and parts[0].isdigit() else parts[0])
+    return sentences
+
+
+def throughput(sentences: list[str], lang: str, runs: int) -> dict[str, float]:
+    """Median chars/s of find_money over `sentences`, one call per sentence."""
+    chars = sum(len(s) for s in sentences)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        found = sum(len(find_money(s, lang)) for s in sentences)
+        times.append(time.perf_counter() - t0)
+    median = statistics.median(times)
+    return {"sentences": len(sentences), "chars": chars, "money_found": found, "seconds": median, "chars_per_s": chars / median}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "money_eval.json")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args()
+
+    accuracy, errors = score(read_gold(args.eval_dir / "money" / "dev.tsv"))
+    speed = {}
+    for lang, (rel, form) in SPEED_TEXT.items():
+        path = args.eval_dir / rel
+        if path.exists():
+            speed[lang] = throughput(read_text(path, form), lang, args.runs)
+
+    print(f"{'lang':4}  {'P':>6} {'R':>6} {'F1':>6}  {'tp':>3} {'fp':>3} {'fn':>3}   {'chars/s':>10}  speed text")
+    for lang in sorted(set(accuracy) | set(speed)):
+        a = accuracy.get(lang)
+        s = speed.get(lang)
+        cols = f"{a['precision']:6.3f} {a['recall']:6.3f} {a['f1']:6.3f}  {a['tp']:3} {a['fp']:3} {a['fn']:3}" if a else " " * 34
+        rate = f"{s['chars_per_s']:10.0f}  {s['chars']} chars, {SPEED_TEXT[lang][0]}" if s else ""
+        print(f"{lang:4}  {cols}   {rate}")
+    if args.show_errors:
+        print("\n".join(errors))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"accuracy": accuracy, "speed": speed, "errors": errors}, indent=2), encoding="utf-8")
+    print(f"wrote {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,385 @@
+"""MONEY mentions in raw text, with an exact Decimal amount and an ISO 4217 currency.
+
+Rules only (no spaCy), driven by the language data in tasks/data/money.tsv, which also documents the
+currency policy ("$" and "dollars" mean MoneyPolicy.dollar, French "billion" is 10^12, Vietnamese "T" is
+tỷ). A span is the number with its magnitude words and currency ("$100 million", "1,5 milliard d'euros",
+"2 tỷ đồng"); words like "about" / "khoảng" stay outside. There is no MONEY without a currency.
+
+Time is linear in the text: one tokenizing regex whose alternatives are single character classes, then
+one left-to-right pass over the tokens in which each number is read once and every look-around is
+bounded by the longest phrase in the data. The text is expected in NFC, as the corpus stores it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import NamedTuple
+
+DATA_FILE = Path(__file__).parent / "data" / "money.tsv"
+
+# Each alternative is one character class, so a match never backtracks into a rescan.
+_TOKEN = re.compile(r"\d+|[^\W\d_]+|\s+|.", re.S)
+_APOSTROPHES = {"\u2019": "'", "\u02bc": "'", "\u2018": "'"}
+_DASHES = {"\u2013": "-", "\u2010": "-", "\u2011": "-"}
+_SPACE = " "  # the key of a run of whitespace holding at most one line break
+_BREAK = "\n\n"  # the key of a run holding a paragraph break: nothing spans it
+_MAX_MAGNITUDES = 3  # "mille milliards", "nghìn tỷ": magnitude words chained in a row
+_MAX_INTEGER_DIGITS = 32  # entities.amount is decimal128(38, 6)
+
+
+@dataclass(frozen=True)
+class Money:
+    """One MONEY mention: code-point offsets into the text (end exclusive), exact amount, ISO 4217 code."""
+
+    start: int
+    end: int
+    text: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class MoneyPolicy:
+    """What ambiguous currency names mean: a bare "$"/"dollar(s)"/"đô la"/"đô", a bare "franc(s)", "¥"."""
+
+    dollar: str = "USD"
+    franc: str = "CHF"
+    yen_sign: str = "JPY"
+
+    def __post_init__(self) -> None:
+        for name in ("dollar", "franc", "yen_sign"):
+            code = getattr(self, name)
+            if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isupper()):
+                raise ValueError(f"MoneyPolicy.{name} must be an ISO 4217 code such as 'USD', got {code!r}")
+
+
+def find_money(text: str, lang: str, policy: MoneyPolicy = MoneyPolicy()) -> list[Money]:
+    """All MONEY mentions of `text` written in language `lang`, left to right, not overlapping."""
+    return _Scanner(text, _language(lang), policy).run()
+
+
+class _Entry(NamedTuple):
+    value: str
+    cased: tuple[str | None, ...] | None  # the exact letter tokens, when case matters
+    flags: frozenset[str]
+
+
+class _Phrases:
+    """Phrases of tokens in a trie, matched longest-first forwards (or backwards) from a token."""
+
+    def __init__(self, backwards: bool = False) -> None:
+        self._root: dict = {}
+        self._backwards = backwards
+        self.longest_phrase = 0
+
+    def add(self, phrase: str, value: str, flags: frozenset[str]) -> None:
+        toks = _TOKEN.findall(phrase)
+        keys = [_key(t) for t in toks]
+        cased = tuple(t if t[0].isalpha() else None for t in toks) if "cased" in flags else None
+        if self._backwards:
+            keys.reverse()
+            cased = cased[::-1] if cased else None
+        node = self._root
+        for k in keys:
+            node = node.setdefault(k, {})
+        node.setdefault(None, []).append(_Entry(value, cased, flags))
+        self.longest_phrase = max(self.longest_phrase, len(keys))
+
+    def match(self, toks: list[str], keys: list[str], i: int) -> tuple[int, _Entry] | None:
+        """The longest phrase starting at token i (ending at it when backwards): (index past it, entry)."""
+        step = -1 if self._backwards else 1
+        node, j, best = self._root, i, None
+        while 0 <= j < len(keys) and keys[j] in node:
+            node = node[keys[j]]
+            j += step
+            for entry in node.get(None, ()):
+                if entry.cased is None or _same_case(entry.cased, toks, i, step):
+                    best = (j, entry)
+                    break
+        return best
+
+    def starts(self, key: str) -> bool:
+        """Whether some phrase begins with a token of this key."""
+        return key in self._root
+
+
+def _same_case(cased: tuple[str | None, ...], toks: list[str], i: int, step: int) -> bool:
+    return all(want is None or toks[i + n * step] == want for n, want in enumerate(cased))
+
+
+def _key(tok: str) -> str:
+    """What a token is matched by: letters casefolded, whitespace by its line breaks, dashes unified."""
+    c = tok[0]
+    if c.isspace():
+        return _BREAK if tok.count("\n") > 1 else _SPACE
+    if c.isalpha():
+        return tok.casefold()
+    return _APOSTROPHES.get(tok, _DASHES.get(tok, tok))
+
+
+@dataclass
+class _Language:
+    """The money data of one language: separators, magnitudes, numbers, currencies, connectors."""
+
+    group: frozenset[str] = frozenset()
+    decimal: frozenset[str] = frozenset()
+    mark: str | None = None
+    magnitudes: _Phrases = field(default_factory=_Phrases)
+    numbers: _Phrases = field(default_factory=_Phrases)
+    connectors: _Phrases = field(default_factory=_Phrases)
+    after: _Phrases = field(default_factory=_Phrases)
+    before: _Phrases = field(default_factory=lambda: _Phrases(backwards=True))
+    blockers: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _rows() -> list[list[str]]:
+    rows = []
+    for line in DATA_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            cells = line.split("\t")
+            rows.append(cells + [""] * (5 - len(cells)))
+    return rows
+
+
+def _code_points(cell: str) -> frozenset[str]:
+    return frozenset(chr(int(cp[2:], 16)) for cp in cell.split())
+
+
+@functools.lru_cache(maxsize=None)
+def _language(lang: str) -> _Language:
+    """The data of `lang`: its own rows of each kind, or the default rows, plus the rows for every language."""
+    rows = _rows()
+    own_kinds = {kind for row_lang, kind, *_ in rows if row_lang == lang}
+    data = _Language()
+    for row_lang, kind, text, value, flag_cell in rows:
+        if not (row_lang == "*" or row_lang == lang or (row_lang == "default" and kind not in own_kinds)):
+            continue
+        flags = frozenset(flag_cell.split())
+        if kind == "group":
+            data.group |= _code_points(text)
+        elif kind == "decimal":
+            data.decimal |= _code_points(text)
+        elif kind == "mark":
+            data.mark = next(iter(_code_points(text)))
+        elif kind == "magnitude":
+            data.magnitudes.add(text, value, flags)
+        elif kind == "number":
+            data.numbers.add(text, value, flags)
+        elif kind == "connector":
+            data.connectors.add(text, "", flags)
+        elif kind == "blocker":
+            data.blockers[_key(text)] = frozenset(_key(w) for w in value.split())
+        elif kind in ("currency", "iso", "iso_after"):
+            entries = [(text, value, flags)] if kind == "currency" else [(code, code, frozenset()) for code in text.split()]
+            for phrase, code, entry_flags in entries:
+                if kind != "currency":
+                    entry_flags = frozenset({"cased", "suffix"} | ({"prefix"} if kind == "iso" else set()))
+                if "suffix" in entry_flags:
+                    data.after.add(phrase, code, entry_flags)
+                if "prefix" in entry_flags:
+                    data.before.add(phrase, code, entry_flags)
+        else:
+            raise ValueError(f"{DATA_FILE}: unknown kind {kind!r}")
+    return data
+
+
+class _Number(NamedTuple):
+    digits: str  # integer and fraction digits, no separators
+    exponent: int  # value = int(digits) * 10**exponent
+    end: int  # token index past the number
+
+
+class _Scanner:
+    """One left-to-right pass over the tokens of one text."""
+
+    def __init__(self, text: str, data: _Language, policy: MoneyPolicy) -> None:
+        self.text, self.data, self.policy = text, data, policy
+        self.toks = _TOKEN.findall(text)
+        self.keys = [_key(t) for t in self.toks]
+        self.starts = [0] * (len(self.toks) + 1)
+        pos = 0
+        for n, tok in enumerate(self.toks):
+            self.starts[n] = pos
+            pos += len(tok)
+        self.starts[-1] = pos
+
+    def run(self) -> list[Money]:
+        found: list[Money] = []
+        i, n = 0, len(self.toks)
+        while i < n:
+            head = self.keys[i]
+            if head[0].isdigit():
+                money, resume = self._at_number(i)
+            elif self.data.numbers.starts(head):
+                money, resume = self._at_number_word(i)
+            else:
+                money, resume = None, i + 1
+            if money:
+                found.append(money[0])
+                resume = max(resume, money[1])
+            i = max(resume, i + 1)
+        return found
+
+    def _kind(self, i: int) -> str:
+        """'d' digits, 'l' letters, 's' whitespace, 'o' other, '' outside the text."""
+        if not 0 <= i < len(self.toks):
+            return ""
+        c = self.toks[i][0]
+        return "d" if c.isdigit() else "l" if c.isalpha() else "s" if c.isspace() else "o"
+
+    def _at_number(self, i: int) -> tuple[tuple[Money, int] | None, int]:
+        if self._kind(i - 1) == "l" and not self.data.before.match(self.toks, self.keys, i - 1):
+            return None, i + 1  # "A320", "COVID19": a number glued to a word
+        if self._kind(i - 1) == "o" and self.keys[i - 1] in self.data.group | self.data.decimal and self._kind(i - 2) == "d":
+            return None, i + 1  # the tail of a number that did not parse as one ("1.234.5")
+        number = self._number(i)
+        if self.keys[number.end : number.end + 1] == ["-"] and self._kind(number.end + 1) == "d":
+            return None, number.end  # a range, "$3-5 million": no single amount
+        return self._amount(i, number), number.end
+
+    def _at_number_word(self, i: int) -> tuple[tuple[Money, int] | None, int]:
+        if self._kind(i - 1) == "l":
+            return None, i + 1
+        hit = self.data.numbers.match(self.toks, self.keys, i)
+        if not hit:
+            return None, i + 1
+        end, entry = hit
+        number = _Number(entry.value, 0, end)
+        after = self._skip_space(end)
+        if not self.data.magnitudes.match(self.toks, self.keys, after):
+            return None, end
+        return self._amount(i, number), end
+
+    def _number(self, i: int) -> _Number:
+        """Digits with thousands separators and a decimal part, read with the language's conventions."""
+        toks, data = self.toks, self.data
+        integer, fraction, group, j = toks[i], "", None, i + 1
+        while self._kind(j + 1) == "d" and len(toks[j]) == 1:
+            sep, digits = toks[j], toks[j + 1]
+            if group is None and sep in data.group and len(integer) <= 3 and len(digits) == 3 and self._groups(sep, j):
+                group = sep
+            if sep == group and len(digits) == 3:
+                integer += digits
+                j += 2
+                continue
+            if sep in data.decimal and sep != group:
+                fraction = digits
+                j += 2
+            break
+        return _Number(integer + fraction, -len(fraction), j)
+
+    def _groups(self, sep: str, j: int) -> bool:
+        """Whether `sep` (at token j, before three digits) separates thousands rather than marking decimals."""
+        if sep not in self.data.decimal:
+            return True
+        nxt = self.toks[j + 2] if self._kind(j + 3) == "d" else None
+        if nxt == sep and len(self.toks[j + 3]) == 3:
+            return True  # "1,500,000"
+        if nxt is not None and nxt != sep and nxt in self.data.decimal:
+            return True  # "1.234,5"
+        return sep != self.data.mark
+
+    def _skip_space(self, j: int) -> int:
+        return j + 1 if self.keys[j : j + 1] == [_SPACE] else j
+
+    def _magnitudes(self, j: int) -> tuple[int, int]:
+        """Magnitude words from token j, multiplied ("nghìn tỷ"): (power of ten, index past them)."""
+        power, end = 0, j
+        for count in range(_MAX_MAGNITUDES):
+            at = self._skip_space(end)
+            if count == 0 and self.keys[at : at + 1] == ["-"]:
+                at += 1  # "$1.5-billion"
+            hit = self.data.magnitudes.match(self.toks, self.keys, at)
+            if not hit:
+                break
+            end, entry = hit
+            power += int(entry.value)
+        return power, end
+
+    def _amount(self, start: int, number: _Number) -> tuple[Money, int] | None:
+        """The money whose number starts at token `start`, if a currency stands before or after it,
+        with the index of the token past it."""
+        power, end = self._magnitudes(number.end)
+        digits, exponent = number.digits, number.exponent + power
+        while power:  # "1 tỷ 200 triệu đồng": smaller parts added
+            at = self._skip_space(end)
+            part = self._number(at) if self._kind(at) == "d" else None
+            if part is None or part.exponent:
+                break
+            part_power, part_end = self._magnitudes(part.end)
+            if not (0 < part_power < power and len(part.digits.lstrip("0")) <= power - part_power):
+                break
+            digits, exponent = _add(digits, exponent, part.digits, part_power)
+            power, end = part_power, part_end
+        magnitude = exponent > number.exponent
+        before = self._currency_before(start)
+        after = self._currency_after(end, magnitude)
+        if after and (before is None or before[1] == after[1]):
+            first = before[0] if before else start
+            return self._money(first, after[0], digits, exponent, after[1])
+        if before:
+            return self._money(before[0], end, digits, exponent, before[1])
+        return None
+
+    def _currency_before(self, start: int) -> tuple[int, str] | None:
+        at = start - 1
+        if self._kind(at) == "s":
+            at -= 1
+        hit = self.data.before.match(self.toks, self.keys, at)
+        if not hit:
+            return None
+        return hit[0] + 1, self._resolve(hit[1].value)
+
+    def _currency_after(self, end: int, magnitude: bool) -> tuple[int, str] | None:
+        at = self._skip_space(end)
+        if magnitude:
+            joined = self.data.connectors.match(self.toks, self.keys, at)
+            if joined:
+                at = self._skip_space(joined[0])
+        hit = self.data.after.match(self.toks, self.keys, at)
+        if not hit:
+            return None
+        stop, entry = hit
+        if "magnitude" in entry.flags and not magnitude:
+            return None
+        if "cased" not in entry.flags and self.toks[at].istitle() and self._title_follows(stop):
+            return None  # "Formule 3 Euro Series": a capitalized name, not a currency
+        blocked = self.data.blockers.get(self.keys[stop - 1], ())
+        if blocked and self._kind(stop) == "s" and self.keys[stop] == _SPACE and self.keys[stop + 1 : stop + 2] and self.keys[stop + 1] in blocked:
+            return None
+        return stop, self._resolve(entry.value)
+
+    def _title_follows(self, j: int) -> bool:
+        return self.keys[j : j + 1] == [_SPACE] and self._kind(j + 1) == "l" and self.toks[j + 1][0].isupper()
+
+    def _resolve(self, value: str) -> str:
+        return getattr(self.policy, value[1:]) if value.startswith("@") else value
+
+    def _money(self, first: int, stop: int, digits: str, exponent: int, currency: str) -> tuple[Money, int] | None:
+        amount = _decimal(digits, exponent)
+        if amount is None:
+            return None
+        start, end = self.starts[first], self.starts[stop]
+        return Money(start, end, self.text[start:end], amount, currency), stop
+
+
+def _add(digits: str, exponent: int, more: str, more_exponent: int) -> tuple[str, int]:
+    """Exact sum of digits*10^exponent and more*10^more_exponent, as (digits, exponent)."""
+    low = min(exponent, more_exponent)
+    total = int(digits + "0" * (exponent - low)) + int(more + "0" * (more_exponent - low))
+    return str(total), low
+
+
+def _decimal(digits: str, exponent: int) -> Decimal | None:
+    """The exact amount, written plainly ("1500000000", "12.50"); None when too large to be money."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) + exponent > _MAX_INTEGER_DIGITS:
+        return None
+    if exponent >= 0:
+        return Decimal(digits + "0" * exponent)
+    digits = digits.rjust(-exponent + 1, "0")
+    return Decimal(f"{digits[:exponent]}.{digits[exponent:]}")
