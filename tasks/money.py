@@ -111,6 +111,11 @@ def _same_case(cased: tuple[str | None, ...], toks: list[str], i: int, step: int
     return all(want is None or toks[i + n * step] == want for n, want in enumerate(cased))
 
 
+def _kind_of(tok: str) -> str:
+    c = tok[0]
+    return "d" if c.isdigit() else "l" if c.isalpha() else "s" if c.isspace() else "o"
+
+
 def _key(tok: str) -> str:
     """What a token is matched by: letters casefolded, whitespace by its line breaks, dashes unified."""
     c = tok[0]
@@ -134,6 +139,10 @@ class _Language:
     after: _Phrases = field(default_factory=_Phrases)
     before: _Phrases = field(default_factory=lambda: _Phrases(backwards=True))
     blockers: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def separators(self) -> frozenset[str]:
+        return self.group | self.decimal
 
 
 def _rows() -> list[list[str]]:
@@ -200,6 +209,7 @@ class _Scanner:
         self.text, self.data, self.policy = text, data, policy
         self.toks = _TOKEN.findall(text)
         self.keys = [_key(t) for t in self.toks]
+        self.kinds = "".join(map(_kind_of, self.toks))
         self.starts = [0] * (len(self.toks) + 1)
         pos = 0
         for n, tok in enumerate(self.toks):
@@ -212,7 +222,7 @@ class _Scanner:
         i, n = 0, len(self.toks)
         while i < n:
             head = self.keys[i]
-            if head[0].isdigit():
+            if self.kinds[i] == "d":
                 money, resume = self._at_number(i)
             elif self.data.numbers.starts(head):
                 money, resume = self._at_number_word(i)
@@ -226,15 +236,12 @@ class _Scanner:
 
     def _kind(self, i: int) -> str:
         """'d' digits, 'l' letters, 's' whitespace, 'o' other, '' outside the text."""
-        if not 0 <= i < len(self.toks):
-            return ""
-        c = self.toks[i][0]
-        return "d" if c.isdigit() else "l" if c.isalpha() else "s" if c.isspace() else "o"
+        return self.kinds[i] if 0 <= i < len(self.kinds) else ""
 
     def _at_number(self, i: int) -> tuple[tuple[Money, int] | None, int]:
         if self._kind(i - 1) == "l" and not self.data.before.match(self.toks, self.keys, i - 1):
             return None, i + 1  # "A320", "COVID19": a number glued to a word
-        if self._kind(i - 1) == "o" and self.keys[i - 1] in self.data.group | self.data.decimal and self._kind(i - 2) == "d":
+        if self._kind(i - 1) == "o" and self.keys[i - 1] in self.data.separators and self._kind(i - 2) == "d":
             return None, i + 1  # the tail of a number that did not parse as one ("1.234.5")
         number = self._number(i)
         if self.keys[number.end : number.end + 1] == ["-"] and self._kind(number.end + 1) == "d":
