@@ -1,20 +1,62 @@
-"""Make the executor a run asks for: in-process, a LocalCluster, or a scheduler somebody else started.
+"""Make the executor a run asks for: in-process, a LocalCluster, a scheduler somebody else started, SLURM or Kubernetes.
 
-What polycorpus starts it also stops; a scheduler it merely connected to is never shut down.
+Every kind yields the same `Executor`, so the runner takes one code path. What polycorpus starts it
+also stops; a scheduler it merely connected to is never shut down. Each Dask worker gets the
+run's storage options and log levels from a worker plugin, which also runs on restarted workers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from cluster.config import ConfigError
 from cluster.executors import DaskExecutor, Executor, SyncExecutor
 
 log = logging.getLogger(__name__)
+
+# Loggers whose worker-side records are sent back to the client, so they reach the run's log file.
+FORWARDED_LOGGERS = ("tasks", "corpus")
+_PLUGIN = "polycorpus-setup"
+
+
+class MissingExtra(ConfigError):
+    """A cluster type needs an optional dependency that is not installed; the message names the extra."""
+
+
+def _require(module: str, extra: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(f"{module} is not installed ({exc}); install it with: pip install 'polycorpus[{extra}]'") from None
+
+
+def apply_storage_options(options: dict[str, dict[str, Any]]) -> None:
+    """Make `options` ({protocol: {fsspec kwargs}}) the defaults of every filesystem this process opens."""
+    import fsspec.config
+
+    for protocol, kwargs in options.items():
+        fsspec.config.conf.setdefault(protocol, {}).update(kwargs)
+
+
+class WorkerSetup(WorkerPlugin):
+    """Runs on each worker as it joins (restarted ones too): storage options, and INFO logs to forward."""
+
+    def __init__(self, storage_options: dict[str, dict[str, Any]]) -> None:
+        self.storage_options = storage_options
+
+    def setup(self, worker: Any) -> None:
+        """Apply the run's settings in the worker process."""
+        apply_storage_options(self.storage_options)
+        for name in FORWARDED_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
 
 
 def _local_cluster(cfg: dict[str, Any]) -> Any:
@@ -31,12 +73,92 @@ def _local_cluster(cfg: dict[str, Any]) -> Any:
     )
 
 
+def _lifetime_args(section: dict[str, Any]) -> list[str]:
+    args = []
+    if section["lifetime"]:
+        args += ["--lifetime", str(section["lifetime"])]
+    if section["lifetime_stagger"]:
+        args += ["--lifetime-stagger", str(section["lifetime_stagger"])]
+    return args
+
+
+def slurm_cluster(cfg: dict[str, Any]) -> Any:
+    """A dask-jobqueue SLURMCluster from the `cluster` config section (no jobs submitted until it is scaled)."""
+    jobqueue = _require("dask_jobqueue", "slurm")
+    slurm = cfg["slurm"]
+    return jobqueue.SLURMCluster(
+        cores=slurm["cores"],
+        processes=max(1, slurm["cores"] // cfg["threads_per_worker"]),
+        memory=slurm["memory"],
+        walltime=slurm["walltime"],
+        queue=slurm["queue"],
+        account=slurm["account"],
+        job_extra_directives=list(slurm["job_extra_directives"]),
+        job_script_prologue=list(slurm["job_script_prologue"]),
+        worker_extra_args=_lifetime_args(slurm),
+        python=slurm["python"] or sys.executable,
+        interface=slurm["interface"],
+        local_directory=slurm["local_directory"],
+        job_name="polycorpus",
+        scheduler_options={"dashboard_address": cfg["dashboard_address"]},
+    )
+
+
+def kubernetes_spec(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The DaskCluster resource for the `cluster` config section: image, resources, env, one thread per worker."""
+    operator = _require("dask_kubernetes.operator", "kubernetes")
+    kube = cfg["kubernetes"]
+    spec = operator.make_cluster_spec(
+        name=kube["name"],
+        image=kube["image"],
+        n_workers=cfg["n_workers"] or cfg["adaptive"]["minimum"],
+        resources=kube["resources"],
+        env=kube["env"],
+    )
+    worker = spec["spec"]["worker"]["spec"]["containers"][0]
+    worker["args"] = [
+        "dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nthreads", str(cfg["threads_per_worker"]),
+        "--dashboard", "--dashboard-address", "8788", *_lifetime_args(kube),
+    ]
+    return spec
+
+
+def _kubernetes_cluster(cfg: dict[str, Any]) -> Any:
+    operator = _require("dask_kubernetes.operator", "kubernetes")
+    return operator.KubeCluster(custom_cluster_spec=kubernetes_spec(cfg), namespace=cfg["kubernetes"]["namespace"], shutdown_on_close=True)
+
+
+def _size(cluster: Any, cfg: dict[str, Any]) -> None:
+    adaptive = cfg["adaptive"]
+    if adaptive["enabled"]:
+        cluster.adapt(minimum=adaptive["minimum"], maximum=adaptive["maximum"])
+        log.info("adaptive cluster: %d to %d workers", adaptive["minimum"], adaptive["maximum"])
+    else:
+        cluster.scale(cfg["n_workers"])
+        log.info("asked for %d workers; shards wait in the scheduler until they join", cfg["n_workers"])
+
+
+def _prepare(client: Any, cfg: dict[str, Any]) -> None:
+    client.register_plugin(WorkerSetup(cfg["storage_options"]), name=_PLUGIN)
+    for name in FORWARDED_LOGGERS:
+        client.forward_logging(name, level=logging.INFO)
+
+
+def _detach(client: Any) -> None:
+    """Take our plugins off a scheduler we do not own, so its workers are left as we found them."""
+    for name in (_PLUGIN, *(f"forward-logging-{n}" for n in FORWARDED_LOGGERS)):
+        with contextlib.suppress(Exception):
+            client.unregister_worker_plugin(name)
+
+
 @contextlib.contextmanager
 def open_executor(cfg: dict[str, Any]) -> Iterator[Executor]:
     """The executor for the `cluster` config section, closed (and its cluster stopped, if ours) on exit."""
     from distributed import Client
 
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # importing distributed resets it to INFO
     kind = cfg["type"]
+    apply_storage_options(cfg["storage_options"])
     if kind == "sync":
         yield SyncExecutor()
         return
@@ -46,17 +168,28 @@ def open_executor(cfg: dict[str, Any]) -> Iterator[Executor]:
         else:
             client = Client(cfg["scheduler_address"], timeout="30s")
         try:
+            _prepare(client, cfg)
             yield DaskExecutor(client)
         finally:
+            _detach(client)
             client.close()  # the scheduler is not ours: never shut it down
         return
     if kind == "local":
         cluster = _local_cluster(cfg)
+    elif kind == "slurm":
+        cluster = slurm_cluster(cfg)
+        _size(cluster, cfg)
+    elif kind == "kubernetes":
+        cluster = _kubernetes_cluster(cfg)
+        _size(cluster, cfg)
     else:
-        raise ConfigError(f"cluster.type {kind!r} is not available in this build")
-    client = Client(cluster)
+        raise ConfigError(f"cluster.type {kind!r} is not one of local, sync, address, slurm, kubernetes")
     try:
-        yield DaskExecutor(client)
+        client = Client(cluster)
+        try:
+            _prepare(client, cfg)
+            yield DaskExecutor(client)
+        finally:
+            client.close()
     finally:
-        client.close()
         cluster.close()

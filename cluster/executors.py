@@ -6,6 +6,7 @@ batch job take the same code path; `--cluster sync` is the same loop without Das
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -15,7 +16,11 @@ from distributed import Client, as_completed
 class Executor(Protocol):
     """Runs `fn` over items and yields (item, result or the exception it raised) as each finishes."""
 
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any], retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]: ...
+    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]: ...
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+    def gather(self, handles: list[Any]) -> list[Any]: ...
 
     def scatter(self, value: Any) -> Any: ...
 
@@ -25,16 +30,24 @@ class SyncExecutor:
 
     dashboard_link: str | None = None
 
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any], retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
-        """Call `fn` on each item, retrying up to `retries` times, and yield each outcome."""
+    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Call `fn(item, *shared)` on each item, retrying up to `retries` times, and yield each outcome."""
         for item in items:
-            for attempt in range(retries + 1):
+            for _ in range(retries + 1):
                 try:
-                    outcome = fn(item)
+                    outcome = fn(item, *shared)
                     break
                 except Exception as exc:  # reported to the runner like a failed future
                     outcome = exc
             yield item, outcome
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Compute now; the result is its own handle."""
+        return fn(*args)
+
+    def gather(self, handles: list[Any]) -> list[Any]:
+        """Handles are already results."""
+        return list(handles)
 
     def scatter(self, value: Any) -> Any:
         """Nothing to ship in-process."""
@@ -48,12 +61,12 @@ class DaskExecutor:
         self.client = client
         self.dashboard_link = client.dashboard_link
 
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any], retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
-        """Submit every item, then yield (item, result or exception) in completion order."""
+    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Submit `fn(item, *shared)` for every item, then yield (item, result or exception) in completion order."""
         futures = {}
         for item in items:
-            name = f"{getattr(fn, '__name__', 'task')}-{key(item)}" if key else None
-            futures[self.client.submit(fn, item, retries=retries, pure=False, key=name)] = item
+            name = f"{getattr(fn, '__name__', 'task')}-{key(item)}-{uuid.uuid4().hex[:8]}" if key else None
+            futures[self.client.submit(fn, item, *shared, retries=retries, pure=False, key=name)] = item
         for future in as_completed(futures):
             item = futures[future]
             try:
@@ -63,6 +76,15 @@ class DaskExecutor:
             finally:
                 future.release()
 
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A future of `fn(*args)`; futures among the args are resolved on the worker."""
+        return self.client.submit(fn, *args, pure=False)
+
+    def gather(self, handles: list[Any]) -> list[Any]:
+        """The results of futures, raising the first task error."""
+        return self.client.gather(handles)
+
     def scatter(self, value: Any) -> Any:
         """Send a large value (a lexicon) to the workers once, to be passed to many tasks."""
-        return self.client.scatter(value, broadcast=True)
+        [future] = self.client.scatter([value], broadcast=True, hash=False)
+        return future

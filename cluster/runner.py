@@ -11,16 +11,30 @@ import logging
 import platform
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
 from corpus.manifest import RUN_FILE, plan, read_manifests, write_manifest
 from corpus.storage import Location
-from cluster.client import open_executor
+from cluster.client import apply_storage_options, open_executor
+from cluster.logs import run_log
 from cluster.config import ConfigError, config_hash
-from cluster.progress import Progress
+from cluster.progress import Progress, count_documents
 from tasks.pipelines import LanguageSpec, PipelineError, check_spec
+from tasks.align_shard import (
+    LEXICON_DIR,
+    LEXICON_FILE,
+    LEXICON_META,
+    align_shard,
+    estimate_all,
+    first_pass,
+    lexicons_from_table,
+    lexicons_to_table,
+    merge_shard_counts,
+    shard_counts,
+    with_dictionary,
+)
 from tasks.shard import SHARD_TASKS, ShardJob, process_shard
 
 log = logging.getLogger(__name__)
@@ -52,68 +66,122 @@ def language_specs(config: dict[str, Any]) -> tuple[tuple[str, LanguageSpec], ..
 def run(docs_url: str, out_url: str, config: dict[str, Any], force: bool = False, retry_failed: bool = False) -> RunSummary:
     """Run the configured tasks over every shard of `docs_url`, writing tables and manifests under `out_url`."""
     started = time.time()
+    apply_storage_options(config["cluster"]["storage_options"])
     docs = Location(docs_url)
     shards = docs.list(suffix=".parquet")
     if not shards:
         raise ConfigError(f"{docs_url} has no part-*.parquet files; point run at the documents folder that ingest wrote")
-    tasks = tuple(t for t in ("tokenize", "entities", "align") if t in config["tasks"])
-    languages = language_specs(config)
-    entity_options = _entity_options(config) if "entities" in tasks else None
+    wanted = set(config["tasks"]) | ({"tokenize"} if "align" in config["tasks"] else set())
+    tasks = tuple(t for t in ("tokenize", "entities", "align") if t in wanted)
+    chash = config_hash(config)
+    template = ShardJob(
+        docs_url=docs.url,
+        out_url="",
+        shard="",
+        todo=(),
+        already_done=(),
+        languages=language_specs(config),
+        config_hash=chash,
+        entity_options=_options(config, "entities") if "entities" in tasks else None,
+        align_options=_options(config, "align") if "align" in tasks else None,
+        batch_size=config["run"]["batch_size"],
+    )
     out = Location(out_url)
     out.makedirs()
-    chash = config_hash(config)
-    states = plan(shards, read_manifests(out), tasks, chash, force, retry_failed)
-    summary = RunSummary()
+    template = replace(template, out_url=out.url)
     manifests = read_manifests(out)
-    jobs = []
+    states = plan(shards, manifests, tasks, chash, force, retry_failed)
+    summary = RunSummary(skipped=[s.shard for s in states if not s.todo])
+    shard_jobs, align_jobs = [], []
     for state in states:
-        todo = tuple(t for t in state.todo if t in SHARD_TASKS)
-        if not todo:
-            summary.skipped.append(state.shard)
-            continue
         previous = manifests.get(state.shard, {})
         already = tuple(previous.get("tasks", ())) if previous.get("config_hash") == chash and not force else ()
-        jobs.append(
-            ShardJob(
-                docs_url=docs.url,
-                out_url=out.url,
-                shard=state.shard,
-                todo=todo,
-                already_done=tuple(t for t in already if t not in todo),
-                languages=languages,
-                config_hash=chash,
-                entity_options=entity_options,
-                batch_size=config["run"]["batch_size"],
-            )
-        )
+        job = replace(template, shard=state.shard, todo=tuple(t for t in state.todo if t in SHARD_TASKS), already_done=tuple(t for t in already if t not in state.todo))
+        if job.todo:
+            shard_jobs.append(job)
+        if "align" in state.todo:
+            align_jobs.append(job)
     timings: dict[str, float] = {}
-    with open_executor(config["cluster"]) as executor:
+    retries = config["run"]["retries"]
+    with run_log(out), open_executor(config["cluster"]) as executor:
         if executor.dashboard_link:
             print(f"Dask dashboard: {executor.dashboard_link}", file=sys.stderr)
-        progress = Progress(total=len(jobs))
-        for job, outcome in executor.map_unordered(process_shard, jobs, retries=config["run"]["retries"], key=lambda j: j.shard):
-            if isinstance(outcome, BaseException):
-                message = f"{type(outcome).__name__}: {outcome}"
-                summary.failed[job.shard] = message
-                write_manifest(out, job.shard, _failed_manifest(job, message))
-                log.error("shard %s failed: %s", job.shard, message)
+        progress_jobs = [j.shard for j in shard_jobs + align_jobs]
+        progress = Progress(progress_jobs, count_documents(docs, progress_jobs))
+        _collect(executor.map_unordered(process_shard, shard_jobs, retries=retries, key=lambda j: j.shard), out, summary, timings, progress)
+        align_jobs = [j for j in align_jobs if j.shard not in summary.failed]
+        if align_jobs:
+            lexicons = _corpus_lexicon(executor, out, [replace(template, shard=s) for s in shards if s not in summary.failed], force)
+            if isinstance(lexicons, BaseException):
+                message = f"lexicon: {type(lexicons).__name__}: {lexicons}"
+                for job in align_jobs:
+                    _fail(out, job, message, summary)
             else:
-                summary.done.append(job.shard)
-                timings[job.shard] = outcome["seconds"]
-            progress.advance(job.shard, failed=isinstance(outcome, BaseException))
+                outcomes = executor.map_unordered(align_shard, align_jobs, executor.scatter(lexicons), retries=retries, key=lambda j: j.shard)
+                _collect(outcomes, out, summary, timings, progress)
         progress.close()
+    summary.done = sorted(set(summary.done) - set(summary.failed))
     summary.seconds = round(time.time() - started, 3)
     out.write_json(_run_record(docs, config, tasks, chash, summary, timings, started), RUN_FILE)
     return summary
 
 
-def _entity_options(config: dict[str, Any]) -> Any:
-    from tasks.entities import EntityOptions
+def _collect(outcomes: Any, out: Location, summary: RunSummary, timings: dict[str, float], progress: Progress) -> None:
+    """Record each shard's outcome: a failed manifest for a task that failed after its retries."""
+    for job, outcome in outcomes:
+        failed = isinstance(outcome, BaseException)
+        if failed:
+            _fail(out, job, f"{type(outcome).__name__}: {outcome}", summary)
+        else:
+            summary.done.append(job.shard)
+            timings[job.shard] = timings.get(job.shard, 0.0) + outcome.get("seconds", 0.0) + outcome.get("timings", {}).get("align", 0.0)
+        progress.advance(job.shard, failed=failed)
 
+
+def _fail(out: Location, job: ShardJob, message: str, summary: RunSummary) -> None:
+    summary.failed[job.shard] = message
+    write_manifest(out, job.shard, _failed_manifest(job, message))
+    log.error("shard %s failed: %s", job.shard, message)
+
+
+def _corpus_lexicon(executor: Any, out: Location, jobs: list[ShardJob], force: bool) -> dict | BaseException:
+    """The corpus lexicon of every language pair: reused from OUT/lexicon/ or learned by EM over all shards.
+
+    Map: each shard's confident sentence pairs stay on its worker, and each EM iteration computes
+    expected counts there; reduce: counts are summed pairwise on the workers; the small M-step runs here.
+    """
+    options = jobs[0].align_options
+    chash = jobs[0].config_hash
+    if not force and out.exists(LEXICON_DIR, LEXICON_META) and out.read_json(LEXICON_DIR, LEXICON_META).get("config_hash") == chash:
+        meta = out.read_json(LEXICON_DIR, LEXICON_META)
+        return lexicons_from_table(out.read_table(LEXICON_DIR, LEXICON_FILE), meta["pairs"])
     try:
-        return EntityOptions(**config["entities"])
+        pair_handles = [executor.submit(first_pass, job) for job in jobs]
+        lexicons: dict = {}
+        for _ in range(options.em_iterations):
+            shared = executor.scatter(lexicons)
+            counts = [executor.submit(shard_counts, handle, shared) for handle in pair_handles]
+            while len(counts) > 1:
+                counts = [executor.submit(merge_shard_counts, *counts[i : i + 2]) if i + 1 < len(counts) else counts[i] for i in range(0, len(counts), 2)]
+            lexicons = estimate_all(executor.gather(counts)[0]) if counts else {}
+        lexicons = with_dictionary(lexicons, options)
+    except Exception as exc:  # every align shard fails with this message; the other tables stay
+        return exc
+    out.write_table("lexicon", lexicons_to_table(lexicons), LEXICON_DIR, LEXICON_FILE)
+    out.write_json({"config_hash": chash, "pairs": sorted("-".join(p) for p in lexicons)}, LEXICON_DIR, LEXICON_META)
+    return lexicons
+
+
+def _options(config: dict[str, Any], section: str) -> Any:
+    """The typed options of a task, from its config section."""
+    if section == "entities":
+        from tasks.entities import EntityOptions as cls
+    else:
+        from tasks.align import AlignOptions as cls
+    try:
+        return cls(**config[section])
     except TypeError as exc:
-        raise ConfigError(f"entities: {exc}") from None
+        raise ConfigError(f"{section}: {exc}") from None
 
 
 def _failed_manifest(job: ShardJob, message: str) -> dict:

@@ -24,6 +24,12 @@ def write_manifest(out: Location, shard: str, manifest: dict) -> None:
     out.write_json(manifest, MANIFEST_DIR, shard_stem(shard) + ".json")
 
 
+def read_manifest(out: Location, shard: str) -> dict | None:
+    """The manifest of one shard, or None when it has none yet."""
+    name = shard_stem(shard) + ".json"
+    return out.read_json(MANIFEST_DIR, name) if out.exists(MANIFEST_DIR, name) else None
+
+
 def read_manifests(out: Location) -> dict[str, dict]:
     """Every manifest under OUT, keyed by shard file name."""
     manifests = {}

@@ -49,6 +49,7 @@ class ShardJob:
     languages: tuple[tuple[str, LanguageSpec], ...]
     config_hash: str
     entity_options: Any = None
+    align_options: Any = None
     write_manifest: bool = True
     batch_size: int = 64
 
