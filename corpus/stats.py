@@ -1,21 +1,48 @@
-"""Numbers about a run's output, read from `_run.json`, the manifests and the tables: shard states and counts per language."""
+"""Numbers about a run's output, read from `_run.json`, the manifests and the tables.
+
+`corpus_stats` is the one source of every number: `polycorpus stats --json` prints it and the HTML
+report draws it, so the two never disagree. Tables are read one part file at a time and folded into
+counters, so memory grows with the number of distinct values, not with the corpus. A table that was
+never written shows as `None`.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpus.manifest import RUN_FILE, read_manifests
 from corpus.storage import Location
 
+TOP_ENTITIES = 10  # names listed per language and label
+TOP_LINKS = 15  # cross-language entity clusters listed
+WORST_DOCUMENTS = 10  # worst-aligned document pairs listed
+MAX_BINS = 30  # histogram bins of a distribution
+MESSAGE_CHARS = 300  # an error message example is cut to this length
+NO_CURRENCY = "none"  # the MONEY totals key of mentions without a currency
+
+
+def iter_output_table(out: Location, table: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """The part files of one output table, one at a time."""
+    for name in out.list(table, suffix=".parquet"):
+        yield out.read_table(table, name, columns=columns)
+
 
 def read_output_table(out: Location, table: str, columns: list[str] | None = None) -> pa.Table | None:
     """All part files of one output table concatenated, or None when the table was not written."""
-    parts = [out.read_table(table, name, columns=columns) for name in out.list(table, suffix=".parquet")]
+    parts = list(iter_output_table(out, table, columns))
     return pa.concat_tables(parts) if parts else None
+
+
+def has_table(out: Location, table: str) -> bool:
+    """Whether any part file of `table` was written under OUT."""
+    return bool(out.list(table, suffix=".parquet"))
 
 
 def shard_status(out: Location) -> dict[str, Any]:
@@ -39,26 +66,264 @@ def shard_status(out: Location) -> dict[str, Any]:
     }
 
 
-def corpus_stats(out: Location) -> dict[str, Any]:
-    """Documents, sentences and tokens per language, plus shard states and error counts."""
-    status = shard_status(out)
-    languages: dict[str, dict[str, int]] = defaultdict(lambda: {"documents": 0, "sentences": 0, "tokens": 0})
-    docs = Location(status["docs"])
-    for name in docs.list(suffix=".parquet"):
-        for lang, count in Counter(docs.read_table(name, columns=["lang"]).column("lang").to_pylist()).items():
-            languages[lang]["documents"] += count
-    tokens = read_output_table(out, "tokens", columns=["lang", "tokens"])
-    if tokens is not None:
-        lengths = pc.list_value_length(tokens.column("tokens"))
-        grouped = pa.table({"lang": tokens.column("lang"), "n": lengths}).group_by("lang").aggregate([("n", "sum"), ("n", "count")])
-        for row in grouped.to_pylist():
-            languages[row["lang"]]["sentences"] = row["n_count"]
-            languages[row["lang"]]["tokens"] = row["n_sum"]
-    errors = read_output_table(out, "errors", columns=["stage", "error_type"])
-    totals = {key: sum(v[key] for v in languages.values()) for key in ("documents", "sentences", "tokens")}
+def distribution(counts: Counter, bins: int | list[float] | None = None) -> dict[str, Any]:
+    """Summary and histogram of values given as value -> count: n, min, median, p90, max, mean, bin edges and counts."""
+    if not counts:
+        return {"n": 0, "min": None, "median": None, "p90": None, "max": None, "mean": None, "edges": [], "counts": []}
+    values = np.array(sorted(counts), dtype=float)
+    weights = np.array([counts[v] for v in sorted(counts)], dtype=float)
+    cumulative = np.cumsum(weights)
+    n = int(cumulative[-1])
+
+    def quantile(q: float) -> float:
+        return float(values[np.searchsorted(cumulative, q * n)])
+
+    if bins is None:
+        low, high = values[0], values[-1]
+        is_int = all(float(v).is_integer() for v in values)
+        if is_int and high - low + 1 <= MAX_BINS:
+            bins = [low - 0.5 + i for i in range(int(high - low) + 2)]
+        else:
+            bins = MAX_BINS if high > low else [low - 0.5, high + 0.5]
+    hist, edges = np.histogram(values, bins=bins, weights=weights)
     return {
-        "languages": {lang: languages[lang] for lang in sorted(languages)},
+        "n": n,
+        "min": _number(values[0]),
+        "median": _number(quantile(0.5)),
+        "p90": _number(quantile(0.9)),
+        "max": _number(values[-1]),
+        "mean": round(float(np.dot(values, weights) / n), 4),
+        "edges": [round(float(e), 4) for e in edges],
+        "counts": [int(c) for c in hist],
+    }
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(float(value), 4)
+
+
+def corpus_stats(out: Location) -> dict[str, Any]:
+    """Every number of the report: corpus per language, entities, links, alignments, errors and run info."""
+    status = shard_status(out)
+    languages, lengths = _corpus(out, Location(status["docs"]))
+    totals = {key: sum(v[key] for v in languages.values()) for key in ("documents", "sentences", "tokens")}
+    error_types = _errors(out)
+    return {
+        "languages": languages,
         "totals": totals,
         "shards": {state: len(status[state]) for state in ("done", "failed", "pending")},
-        "errors": errors.num_rows if errors is not None else 0,
+        "errors": sum(row["count"] for row in error_types),
+        "error_types": error_types,
+        "lengths": lengths,
+        "entities": _entities(out) if has_table(out, "entities") else None,
+        "entity_links": _entity_links(out) if has_table(out, "entity_links") else None,
+        "alignments": _alignments(out) if has_table(out, "alignments") else None,
+        "run": _run_info(out, totals),
+    }
+
+
+def _corpus(out: Location, docs: Location) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, Any]]]:
+    """Documents, sentences and tokens per language, and their length distributions."""
+    languages: dict[str, dict[str, int]] = defaultdict(lambda: {"documents": 0, "sentences": 0, "tokens": 0})
+    doc_chars: dict[str, Counter] = defaultdict(Counter)
+    sents_per_doc: dict[str, Counter] = defaultdict(Counter)
+    tokens_per_sent: dict[str, Counter] = defaultdict(Counter)
+    for name in docs.list(suffix=".parquet"):
+        part = docs.read_table(name, columns=["lang", "text"])
+        for lang, chars in zip(part.column("lang").to_pylist(), pc.utf8_length(part.column("text")).to_pylist()):
+            languages[lang]["documents"] += 1
+            doc_chars[lang][chars] += 1
+    for part in iter_output_table(out, "tokens", columns=["doc_id", "lang", "tokens"]):
+        lengths = pa.table({"doc_id": part.column("doc_id"), "lang": part.column("lang"), "n": pc.list_value_length(part.column("tokens"))})
+        for lang, n in zip(lengths.column("lang").to_pylist(), lengths.column("n").to_pylist()):
+            tokens_per_sent[lang][n] += 1
+            languages[lang]["sentences"] += 1
+            languages[lang]["tokens"] += n
+        # A document's sentences all sit in its shard's part file, so per-part counts are whole.
+        for row in lengths.group_by(["doc_id", "lang"]).aggregate([([], "count_all")]).to_pylist():
+            sents_per_doc[row["lang"]][row["count_all"]] += 1
+    ordered = sorted(languages)
+    lengths_by_lang = {
+        lang: {
+            "document_chars": distribution(doc_chars[lang]),
+            "sentences_per_document": distribution(sents_per_doc[lang]),
+            "tokens_per_sentence": distribution(tokens_per_sent[lang]),
+        }
+        for lang in ordered
+    }
+    return {lang: languages[lang] for lang in ordered}, lengths_by_lang
+
+
+def _errors(out: Location) -> list[dict[str, Any]]:
+    """Error rows counted by stage and type, each with its first example."""
+    counts: Counter = Counter()
+    examples: dict[tuple[str, str], dict[str, Any]] = {}
+    for part in iter_output_table(out, "errors"):
+        for row in part.to_pylist():
+            key = (row["stage"], row["error_type"])
+            counts[key] += 1
+            examples.setdefault(key, {"doc_id": row["doc_id"], "shard": row["shard"], "message": row["message"][:MESSAGE_CHARS]})
+    return [{"stage": stage, "error_type": etype, "count": counts[(stage, etype)], **examples[(stage, etype)]} for stage, etype in sorted(counts)]
+
+
+def _entities(out: Location) -> dict[str, Any]:
+    """Mentions per language and label, the most mentioned people and companies, MONEY totals by currency."""
+    by_lang: dict[str, Counter] = defaultdict(Counter)
+    names: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    sources: Counter = Counter()
+    money: dict[str, dict[str, Any]] = defaultdict(lambda: {"mentions": 0, "with_amount": 0, "total": Decimal(0)})
+    for part in iter_output_table(out, "entities", columns=["lang", "label", "norm", "amount", "currency", "source"]):
+        for row in part.group_by(["lang", "label", "norm"]).aggregate([([], "count_all")]).to_pylist():
+            by_lang[row["lang"]][row["label"]] += row["count_all"]
+            if row["label"] in ("PERSON", "ORG"):
+                names[(row["lang"], row["label"])][row["norm"]] += row["count_all"]
+        sources.update(part.column("source").to_pylist())
+        amounts = part.filter(pc.equal(part.column("label"), "MONEY"))
+        for row in amounts.group_by("currency").aggregate([("amount", "sum"), ("amount", "count"), ([], "count_all")]).to_pylist():
+            entry = money[row["currency"] or NO_CURRENCY]
+            entry["mentions"] += row["count_all"]
+            entry["with_amount"] += row["amount_count"]
+            entry["total"] += row["amount_sum"] or Decimal(0)
+    labels: Counter = sum(by_lang.values(), Counter())
+    return {
+        "total": sum(labels.values()),
+        "labels": dict(sorted(labels.items())),
+        "by_language": {lang: dict(sorted(by_lang[lang].items())) for lang in sorted(by_lang)},
+        "sources": dict(sorted(sources.items())),
+        "top": {
+            lang: {label: [{"norm": norm, "count": n} for norm, n in _top(names[(lang, label)], TOP_ENTITIES)] for label in ("PERSON", "ORG")}
+            for lang in sorted(by_lang)
+        },
+        "money": {
+            cur: {"mentions": e["mentions"], "with_amount": e["with_amount"], "total": _decimal(e["total"]) if e["with_amount"] else None}
+            for cur, e in sorted(money.items())
+        },
+    }
+
+
+def _top(counts: Counter, k: int) -> list[tuple[str, int]]:
+    """The k most frequent keys, ties broken alphabetically so the output is stable."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+def _decimal(value: Decimal) -> str:
+    """A decimal as a plain string without trailing zeros: 100000000.000000 -> "100000000"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _entity_links(out: Location) -> dict[str, Any]:
+    """Clusters of mentions linked across documents, and the cross-language ones with their names per language."""
+    clusters: dict[str, dict[str, Any]] = {}
+    mentions = 0
+    for part in iter_output_table(out, "entity_links", columns=["group_id", "link_id", "lang", "norm"]):
+        mentions += part.num_rows
+        for row in part.to_pylist():
+            cluster = clusters.setdefault(row["link_id"], {"group_id": row["group_id"], "mentions": 0, "names": defaultdict(Counter)})
+            cluster["mentions"] += 1
+            cluster["names"][row["lang"]][row["norm"]] += 1
+    cross = {link: c for link, c in clusters.items() if len(c["names"]) > 1}
+    ranked = sorted(cross.items(), key=lambda item: (-len(item[1]["names"]), -item[1]["mentions"], item[0]))[:TOP_LINKS]
+    return {
+        "mentions": mentions,
+        "clusters": len(clusters),
+        "cross_language": len(cross),
+        "examples": [
+            {
+                "link_id": link,
+                "group_id": c["group_id"],
+                "mentions": c["mentions"],
+                "names": {lang: _top(c["names"][lang], 1)[0][0] for lang in sorted(c["names"])},
+            }
+            for link, c in ranked
+        ],
+    }
+
+
+def _alignments(out: Location) -> dict[str, Any]:
+    """Bead types, the score histogram, sentence coverage per language pair and the worst-aligned document pairs.
+
+    A side's coverage is the share of its sentences that sit in a bead with sentences on both sides
+    (the aligner puts every sentence in exactly one bead, 1-0 and 0-1 beads included).
+    """
+    bead_types: Counter = Counter()
+    scores: Counter = Counter()
+    pairs: dict[str, dict[str, Any]] = defaultdict(lambda: {"document_pairs": set(), "beads": 0, "src_sentences": 0, "src_aligned": 0, "tgt_sentences": 0, "tgt_aligned": 0, "score_sum": 0.0, "scored": 0})
+    documents: dict[tuple[str, str], dict[str, Any]] = {}
+    for part in iter_output_table(out, "alignments", columns=["src_doc_id", "tgt_doc_id", "src_lang", "tgt_lang", "src_sents", "tgt_sents", "score"]):
+        src_n = pc.list_value_length(part.column("src_sents")).to_pylist()
+        tgt_n = pc.list_value_length(part.column("tgt_sents")).to_pylist()
+        columns = [part.column(c).to_pylist() for c in ("src_doc_id", "tgt_doc_id", "src_lang", "tgt_lang", "score")]
+        for src_doc, tgt_doc, src_lang, tgt_lang, score, ns, nt in zip(*columns, src_n, tgt_n):
+            bead_types[f"{ns}-{nt}"] += 1
+            both = ns > 0 and nt > 0
+            pair = pairs[f"{src_lang}-{tgt_lang}"]
+            pair["document_pairs"].add((src_doc, tgt_doc))
+            pair["beads"] += 1
+            pair["src_sentences"] += ns
+            pair["tgt_sentences"] += nt
+            pair["src_aligned"] += ns if both else 0
+            pair["tgt_aligned"] += nt if both else 0
+            doc = documents.setdefault((src_doc, tgt_doc), {"pair": f"{src_lang}-{tgt_lang}", "beads": 0, "null_beads": 0, "score_sum": 0.0, "scored": 0})
+            doc["beads"] += 1
+            doc["null_beads"] += 0 if both else 1
+            if score is not None:
+                scores[round(score, 3)] += 1
+                for entry in (pair, doc):
+                    entry["score_sum"] += score
+                    entry["scored"] += 1
+    worst = sorted(documents.items(), key=lambda item: (_mean(item[1]), -item[1]["null_beads"], item[0]))[:WORST_DOCUMENTS]
+    return {
+        "beads": sum(bead_types.values()),
+        "document_pairs": len(documents),
+        "bead_types": dict(sorted(bead_types.items(), key=lambda item: (-item[1], item[0]))),
+        "scores": distribution(scores, bins=[i / 20 for i in range(21)]),
+        "pairs": {
+            name: {
+                "document_pairs": len(p["document_pairs"]),
+                "beads": p["beads"],
+                "src_sentences": p["src_sentences"],
+                "src_aligned": p["src_aligned"],
+                "src_coverage": round(p["src_aligned"] / p["src_sentences"], 4) if p["src_sentences"] else None,
+                "tgt_sentences": p["tgt_sentences"],
+                "tgt_aligned": p["tgt_aligned"],
+                "tgt_coverage": round(p["tgt_aligned"] / p["tgt_sentences"], 4) if p["tgt_sentences"] else None,
+                "mean_score": _mean(p),
+            }
+            for name, p in sorted(pairs.items())
+        },
+        "worst": [
+            {"src_doc_id": src, "tgt_doc_id": tgt, "pair": d["pair"], "beads": d["beads"], "null_beads": d["null_beads"], "mean_score": _mean(d)}
+            for (src, tgt), d in worst
+        ],
+    }
+
+
+def _mean(entry: dict[str, Any]) -> float | None:
+    return round(entry["score_sum"] / entry["scored"], 4) if entry["scored"] else None
+
+
+def _run_info(out: Location, totals: dict[str, int]) -> dict[str, Any]:
+    """The last run's record (config, tasks, versions, wall time) and per-shard times and throughput from the manifests."""
+    run = out.read_json(RUN_FILE)
+    manifests = read_manifests(out)
+    shards = {
+        shard: {key: m.get(key) for key in ("status", "tasks", "documents", "rows", "errors", "seconds", "timings")}
+        for shard, m in sorted(manifests.items())
+    }
+    busy = sum(s["seconds"] or 0.0 for s in shards.values() if s["status"] == "done")
+    documents = sum(s["documents"] or 0 for s in shards.values() if s["status"] == "done")
+    return {
+        "docs": run["docs"],
+        "started": run.get("started"),
+        "seconds": run.get("seconds"),
+        "tasks": run.get("tasks"),
+        "config": run.get("config"),
+        "config_hash": run.get("config_hash"),
+        "python": run.get("python"),
+        "versions": run.get("versions", {}),
+        "shards": shards,
+        "busy_seconds": round(busy, 4),
+        "documents_per_second": round(documents / busy, 3) if busy else None,
+        "tokens_per_second": round(totals["tokens"] / busy, 3) if busy else None,
     }
