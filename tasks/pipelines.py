@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import spacy
@@ -37,8 +38,12 @@ class PipelineError(RuntimeError):
 
 
 @functools.lru_cache(maxsize=None)
-def get_nlp(lang: str, spec: LanguageSpec) -> Language:
-    """The pipeline of `lang` built from `spec`, built once per process and cached."""
+def get_nlp(lang: str, spec: LanguageSpec, entities: Hashable | None = None) -> Language:
+    """The pipeline of `lang` built from `spec`, built once per process and cached.
+
+    With `entities` (the entity task's options) the entity components are added after the
+    sentence splitter; without, the pipeline only splits sentences and tokens.
+    """
     if spec.model:
         try:
             nlp = spacy.load(spec.model, exclude=list(_NOT_NEEDED_FOR_NER))
@@ -59,6 +64,10 @@ def get_nlp(lang: str, spec: LanguageSpec) -> Language:
         nlp.add_pipe("polycorpus_vi_sentencizer", after="polycorpus_line_breaks")
     else:
         nlp.add_pipe("sentencizer", after="polycorpus_line_breaks")
+    if entities is not None:
+        from tasks.entities import add_entity_pipes
+
+        add_entity_pipes(nlp, lang, entities)
     log.info("built %s pipeline %s", lang, nlp.pipe_names)
     return nlp
 

@@ -89,7 +89,7 @@ def process_shard(job: ShardJob) -> dict:
         _process_language(job, lang, docs, rows, errors, entities_by_doc)
         timings[f"annotate.{lang}"] = round(time.perf_counter() - t0, 4)
     if "entities" in job.todo:
-        from tasks.entities import entity_tables
+        from tasks.entity_tables import entity_tables
 
         ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
         rows["entities"], rows["entity_links"] = ent_rows, link_rows
@@ -120,18 +120,16 @@ def process_shard(job: ShardJob) -> dict:
 
 def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict, errors: list, entities_by_doc: dict) -> None:
     spec = job.spec(lang)
+    with_entities = "entities" in job.todo
+    if with_entities:
+        from tasks.entities import entities_from_doc
     try:
-        nlp = get_nlp(lang, spec)
+        nlp = get_nlp(lang, spec, job.entity_options if with_entities else None)
     except Exception as exc:
         for doc in docs:
             errors.append(_error(doc["doc_id"], job.shard, "pipeline", exc))
         return
-    extract = None
-    if "entities" in job.todo:
-        from tasks.entities import entities_from_doc
-
-        extract = entities_from_doc
-    disable = [] if extract else [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
+    disable = [] if with_entities else [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
     texts = [doc["text"] for doc in docs]
     lines = [_lines_are_sentences(doc) for doc in docs]
     for doc, result in zip(docs, annotate(nlp, texts, lines, spec.max_length, disable, job.batch_size)):
@@ -144,10 +142,12 @@ def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict, er
             sentences, tokens = sentence_rows(doc["doc_id"], lang, doc["text"], result)
             rows["sentences"].extend(sentences)
             rows["tokens"].extend(tokens)
-        if extract is not None:
+        if with_entities:
             try:
                 entities_by_doc[doc["doc_id"]] = [
-                    replace(ent, start=ent.start + offset, end=ent.end + offset) for offset, sdoc in result.chunks for ent in extract(sdoc, lang, job.entity_options)
+                    replace(ent, start=ent.start + offset, end=ent.end + offset)
+                    for offset, sdoc in result.chunks
+                    for ent in entities_from_doc(sdoc, lang, job.entity_options)
                 ]
             except Exception as exc:  # a bad document must not lose its neighbours
                 errors.append(_error(doc["doc_id"], job.shard, "entities", exc))
