@@ -23,7 +23,7 @@ log = logging.getLogger("polycorpus")
 
 # Modules that add their own subcommands: each has `register(subparsers)`, which adds a parser
 # whose `func` default takes the parsed arguments and returns the exit status.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("cluster.report_cli",)
 
 
 class UsageError(Exception):
@@ -61,13 +61,16 @@ def _documents(handle: IO[str]) -> list[str]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from cluster.client import apply_storage_options
     from corpus.ingest import ingest
 
+    config = configuration.load(args.config)
+    apply_storage_options(config["cluster"]["storage_options"])
     detector = None
     if args.detect_lang:
         from tasks.langid import make_detector
 
-        detector = make_detector(sorted(configuration.load(args.config)["languages"]))
+        detector = make_detector(sorted(config["languages"]))
     result = ingest(
         args.inputs,
         args.out.rstrip("/") + "/",
@@ -172,6 +175,63 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _task_options(config_path: str | None, section: str) -> Any:
+    from cluster.runner import task_options
+
+    return task_options(configuration.load(config_path), section)
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    from tasks.entities import entities_for_texts
+
+    _, spec = _pipeline_for(args.lang, args.config)
+    options = _task_options(args.config, "entities")
+    with _lines_in(args.input) as source:
+        texts = _documents(source)
+    with _lines_out(args.output) as sink:
+        for entities in entities_for_texts(texts, args.lang, options, spec):
+            records = [
+                {
+                    "start": e.start,
+                    "end": e.end,
+                    "label": e.label,
+                    "text": e.text,
+                    "norm": e.norm,
+                    "amount": None if e.amount is None else format(e.amount, "f"),
+                    "currency": e.currency,
+                    "source": e.source,
+                    "score": e.score,
+                }
+                for e in entities
+            ]
+            sink.write(json.dumps({"entities": records}, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_align_files(args: argparse.Namespace) -> int:
+    from tasks.align_files import align_files
+
+    pairs = []
+    with open(args.pairs, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) != 3:
+                raise UsageError(f"{args.pairs}:{number}: expected src_file<TAB>tgt_file<TAB>out_file")
+            pairs.append((fields[0], fields[1], fields[2]))
+    align_files(pairs, args.src_lang, args.tgt_lang, _task_options(args.config, "align"), split_sentences=args.split_sentences)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from corpus.export import export_pairs
+
+    written = export_pairs(args.out, args.pair, args.format, args.dest, args.min_score)
+    log.info("exported %d sentence pairs to %s", written, args.dest)
+    return 0
+
+
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", help="comma-separated: tokenize,entities,align (default: the config's tasks)")
     p.add_argument("--config", help="a YAML config file over the embedded defaults")
@@ -223,6 +283,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output")
     p.add_argument("--config")
     p.set_defaults(func=cmd_tokenize)
+
+    p = sub.add_parser("entities", help="one document per line in, one JSON object of entities per line out (in-process)")
+    p.add_argument("--lang", required=True)
+    p.add_argument("--input")
+    p.add_argument("--output")
+    p.add_argument("--config")
+    p.set_defaults(func=cmd_entities)
+
+    p = sub.add_parser("align-files", help="align sentence-per-line file pairs, vecalign bead output (in-process)")
+    p.add_argument("--pairs", required=True, metavar="PAIRS.tsv", help="lines of src_file<TAB>tgt_file<TAB>out_file")
+    p.add_argument("--src-lang", required=True)
+    p.add_argument("--tgt-lang", required=True)
+    p.add_argument("--split-sentences", action="store_true", help="inputs are running text: split them into sentences first")
+    p.add_argument("--config")
+    p.set_defaults(func=cmd_align_files)
+
+    p = sub.add_parser("export", help="aligned sentence pairs for MT training")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--pair", required=True, metavar="L1-L2")
+    p.add_argument("--format", required=True, choices=("tsv", "moses", "tmx"))
+    p.add_argument("--min-score", type=float)
+    p.add_argument("dest", metavar="DEST")
+    p.set_defaults(func=cmd_export)
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
