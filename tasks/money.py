@@ -322,12 +322,11 @@ class _Scanner:
                 break
             digits, exponent = _add(digits, exponent, part.digits, part_power)
             power, end = part_power, part_end
-        magnitude = exponent > number.exponent
         before = self._currency_before(start)
-        after = self._currency_after(end, magnitude)
+        after = self._currency_after(end, magnitude=end > number.end)
         if after and (before is None or before[1] == after[1]):
             first = before[0] if before else start
-            return self._money(first, after[0], digits, exponent, after[1])
+            return self._money(first, after[0], digits, exponent + after[2], after[1])
         if before:
             return self._money(before[0], end, digits, exponent, before[1])
         return None
@@ -341,7 +340,8 @@ class _Scanner:
             return None
         return hit[0] + 1, self._resolve(hit[1].value)
 
-    def _currency_after(self, end: int, magnitude: bool) -> tuple[int, str] | None:
+    def _currency_after(self, end: int, magnitude: bool) -> tuple[int, str, int] | None:
+        """The currency after the amount: (index past it, ISO code, power of ten it scales by: -2 for cents)."""
         at = self._skip_space(end)
         if magnitude:
             joined = self.data.connectors.match(self.toks, self.keys, at)
@@ -358,7 +358,7 @@ class _Scanner:
         blocked = self.data.blockers.get(self.keys[stop - 1], ())
         if blocked and self._kind(stop) == "s" and self.keys[stop] == _SPACE and self.keys[stop + 1 : stop + 2] and self.keys[stop + 1] in blocked:
             return None
-        return stop, self._resolve(entry.value)
+        return stop, self._resolve(entry.value), -2 if "cents" in entry.flags else 0
 
     def _title_follows(self, j: int) -> bool:
         return self.keys[j : j + 1] == [_SPACE] and self._kind(j + 1) == "l" and self.toks[j + 1][0].isupper()
