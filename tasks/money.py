@@ -74,7 +74,6 @@ class _Phrases:
     def __init__(self, backwards: bool = False) -> None:
         self._root: dict = {}
         self._backwards = backwards
-        self.longest_phrase = 0
 
     def add(self, phrase: str, value: str, flags: frozenset[str]) -> None:
         toks = _TOKEN.findall(phrase)
@@ -87,7 +86,6 @@ class _Phrases:
         for k in keys:
             node = node.setdefault(k, {})
         node.setdefault(None, []).append(_Entry(value, cased, flags))
-        self.longest_phrase = max(self.longest_phrase, len(keys))
 
     def match(self, toks: list[str], keys: list[str], i: int) -> tuple[int, _Entry] | None:
         """The longest phrase starting at token i (ending at it when backwards): (index past it, entry)."""
@@ -249,8 +247,6 @@ class _Scanner:
         return self._amount(i, number), number.end
 
     def _at_number_word(self, i: int) -> tuple[tuple[Money, int] | None, int]:
-        if self._kind(i - 1) == "l":
-            return None, i + 1
         hit = self.data.numbers.match(self.toks, self.keys, i)
         if not hit:
             return None, i + 1
@@ -264,20 +260,20 @@ class _Scanner:
     def _number(self, i: int) -> _Number:
         """Digits with thousands separators and a decimal part, read with the language's conventions."""
         toks, data = self.toks, self.data
-        integer, fraction, group, j = toks[i], "", None, i + 1
+        integer, fraction, group, j = [toks[i]], "", None, i + 1
         while self._kind(j + 1) == "d" and len(toks[j]) == 1:
             sep, digits = toks[j], toks[j + 1]
-            if group is None and sep in data.group and len(integer) <= 3 and len(digits) == 3 and self._groups(sep, j):
+            if group is None and sep in data.group and len(toks[i]) <= 3 and len(digits) == 3 and self._groups(sep, j):
                 group = sep
             if sep == group and len(digits) == 3:
-                integer += digits
+                integer.append(digits)
                 j += 2
                 continue
             if sep in data.decimal and sep != group:
                 fraction = digits
                 j += 2
             break
-        return _Number(integer + fraction, -len(fraction), j)
+        return _Number("".join(integer) + fraction, -len(fraction), j)
 
     def _groups(self, sep: str, j: int) -> bool:
         """Whether `sep` (at token j, before three digits) separates thousands rather than marking decimals."""
