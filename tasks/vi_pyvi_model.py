@@ -8,7 +8,10 @@ file; a restricted unpickler pulls out only the model bytes and opens them in me
 from __future__ import annotations
 
 import functools
+import os
 import pickle
+import re
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
 
@@ -20,6 +23,7 @@ _WORDS_FILE = "models/words.txt"
 _FILE_DATA_KEY = "__FILE_RESOURCE_DATA__"
 # The only globals pyvi3.pkl references; each is replaced by an inert stand-in except _codecs.encode,
 # which protocol 2 uses to store bytes.
+_ATTRIBUTE_LINE = re.compile(r" *\d+: (.*)$")
 _STUBBED = {
     ("sklearn_crfsuite.estimator", "CRF"),
     ("sklearn_crfsuite._fileresource", "FileResource"),
@@ -31,10 +35,11 @@ _STUBBED = {
 
 @dataclass(frozen=True)
 class PyviModel:
-    """pyvi's CRF (an open python-crfsuite Tagger) and the bigram / trigram sets its features look up."""
+    """pyvi's CRF (an open python-crfsuite Tagger), its attributes, and the n-gram sets its features look up."""
 
     tagger: pycrfsuite.Tagger
     model_bytes: bytes  # crfsuite reads the model in place: these bytes must outlive the tagger
+    attributes: frozenset[str]  # the feature strings the CRF has weights for; it ignores all others
     bi_grams: frozenset[str]
     tri_grams: frozenset[str]
 
@@ -67,6 +72,24 @@ def _crf_bytes() -> bytes:
     return crf.modelfile.__dict__[_FILE_DATA_KEY]
 
 
+def _attributes(tagger: pycrfsuite.Tagger) -> frozenset[str]:
+    # crfsuite's text dump lists them as "  <id>: <name>" lines; a name holding "\n" spans two lines.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.txt")
+        tagger.dump(path)
+        with open(path, encoding="utf-8", newline="\n") as fin:
+            dump = fin.read()
+    section = dump.split("ATTRIBUTES = {\n", 1)[1].split("\n}\n", 1)[0]
+    names: list[str] = []
+    for line in section.split("\n"):
+        match = _ATTRIBUTE_LINE.match(line)
+        if match:
+            names.append(match.group(1))
+        else:
+            names[-1] += "\n" + line
+    return frozenset(names)
+
+
 def _ngrams() -> tuple[frozenset[str], frozenset[str]]:
     # As pyvi's ViTokenizer: lines of two syllables are bigrams, of three trigrams, kept as written.
     bi_grams, tri_grams = set(), set()
@@ -86,4 +109,4 @@ def load_pyvi_model() -> PyviModel:
     tagger = pycrfsuite.Tagger()
     tagger.open_inmemory(model_bytes)
     bi_grams, tri_grams = _ngrams()
-    return PyviModel(tagger, model_bytes, bi_grams, tri_grams)
+    return PyviModel(tagger, model_bytes, _attributes(tagger), bi_grams, tri_grams)

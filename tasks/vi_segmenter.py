@@ -8,10 +8,12 @@ correct pyvi's known defects; with `fixes=()` the segmentation is pyvi's.
 
 from __future__ import annotations
 
+import operator
 import re
 import string
 import unicodedata
 from collections.abc import Iterable
+from itertools import accumulate, compress
 from typing import NamedTuple
 
 from tasks.vi_pyvi_model import PyviModel, load_pyvi_model
@@ -32,6 +34,15 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _NEWLINE = "\n"
+_NONE: list[bytes] = []
+_BIGRAM_BEFORE, _TRIGRAM_BEFORE = b"-1:word.bi_gram()", b"-2:word.tri_gram()"
+_BIGRAM_AFTER, _TRIGRAM_AFTER = b"+1:word.bi_gram()", b"+2:word.tri_gram()"
+_BEFORE = {
+    (b, t): [f for f, on in ((_BIGRAM_BEFORE, b), (_TRIGRAM_BEFORE, t)) if on] for b in (False, True) for t in (False, True)
+}
+_AFTER = {
+    (b, t): [f for f, on in ((_BIGRAM_AFTER, b), (_TRIGRAM_AFTER, t)) if on] for b in (False, True) for t in (False, True)
+}
 _COMBINING = "\u0300-\u036f"
 
 
@@ -63,38 +74,42 @@ def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
 
 
 class _Syllable(NamedTuple):
-    """What the segmenter needs of one syllable, computed once per distinct surface form."""
+    """What the segmenter needs of one syllable, computed once per distinct surface form.
+
+    The feature lists are pyvi's feature strings in pyvi's order, UTF-8 encoded (python-crfsuite
+    takes bytes as they are), keeping only those the CRF knows: it skips the others anyway.
+    """
 
     lower: str
-    own: list[str]  # pyvi's features of the syllable itself, "bias" first
-    as_prev: list[str]  # its features seen from the next syllable ("-1:...")
-    as_next: list[str]  # its features seen from the previous syllable ("+1:...")
+    own: list[bytes]  # features of the syllable itself, "bias" first
+    as_prev: list[bytes]  # its features seen from the next syllable ("-1:...")
+    as_next: list[bytes]  # its features seen from the previous syllable ("+1:...")
     blocks_join: bool  # pyvi's post-rule: punctuation or digit-initial syllables never join
     title_initial: bool
     is_abbreviation: bool  # ends in "." after letters: "TP.", "Mr."
     is_newline: bool
 
 
-def _syllable(surface: str) -> _Syllable:
+def _syllable(surface: str, known: frozenset[str]) -> _Syllable:
     word = unicodedata.normalize("NFC", surface)
     lower = word.lower()
     upper, title = word.isupper(), word.istitle()
-    own = ["bias", "word.lower():" + lower]
-    own += ["word.isupper()"] if upper else []
-    own += ["word.istitle()"] if title else []
-    own += ["word.isdigit()"] if word.isdigit() else []
-    as_prev = ["-1:word.lower():" + lower]
-    as_prev += ["-1:word.istitle()"] if title else []
-    as_prev += ["-1:word.isupper()"] if upper else []
-    as_next = ["+1:word.lower():" + lower]
-    as_next += ["+1:word.istitle()"] if title else []
-    as_next += ["+1:word.isupper()"] if upper else []
+
+    def features(*pairs: tuple[str, bool]) -> list[bytes]:
+        return [name.encode() for name, on in pairs if on and name in known]
+
     first = word[0]
     return _Syllable(
         lower=lower,
-        own=own,
-        as_prev=as_prev,
-        as_next=as_next,
+        own=features(
+            ("bias", True),
+            ("word.lower():" + lower, True),
+            ("word.isupper()", upper),
+            ("word.istitle()", title),
+            ("word.isdigit()", word.isdigit()),
+        ),
+        as_prev=features(("-1:word.lower():" + lower, True), ("-1:word.istitle()", title), ("-1:word.isupper()", upper)),
+        as_next=features(("+1:word.lower():" + lower, True), ("+1:word.istitle()", title), ("+1:word.isupper()", upper)),
         # `in string.punctuation` is pyvi's substring test, kept as it is.
         blocks_join=word in string.punctuation or first.isdigit(),
         title_initial=first.istitle(),
@@ -103,17 +118,34 @@ def _syllable(surface: str) -> _Syllable:
     )
 
 
+class Syllables(NamedTuple):
+    """The syllables of a text and their offsets (end exclusive)."""
+
+    surfaces: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+def _breaks_line(text: str, syllables: Syllables, i: int) -> bool:
+    """Whether the whitespace between syllables i - 1 and i holds a line break."""
+    gap_start, gap_end = syllables.ends[i - 1], syllables.starts[i]
+    if gap_end - gap_start < 2 and text[gap_start:gap_end] in ("", " "):
+        return False
+    return not LINE_BREAKS.isdisjoint(text[gap_start:gap_end])
+
+
 class _SyllableCache(dict):
     """Per-syllable features by surface form; cleared when it grows past `limit` (foreign words, numbers)."""
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, known: frozenset[str], limit: int = 200_000) -> None:
         super().__init__()
+        self.known = known
         self.limit = limit
 
     def __missing__(self, surface: str) -> _Syllable:
         if len(self) >= self.limit:
             self.clear()
-        entry = self[surface] = _syllable(surface)
+        entry = self[surface] = _syllable(surface, self.known)
         return entry
 
 
@@ -127,7 +159,7 @@ class VietnameseSegmenter:
             raise ValueError(f"unknown fixes {sorted(unknown)}; known: {list(FIXES)}")
         self.model: PyviModel = load_pyvi_model()
         self.pattern = _pattern(self.fixes)
-        self.cache = _SyllableCache()
+        self.cache = _SyllableCache(self.model.attributes)
         self.user_words = tuple(dict.fromkeys(w for w in (" ".join(u.split()) for u in user_words) if w))
         self._user_index = self._index_user_words(self.user_words)
 
@@ -140,111 +172,77 @@ class VietnameseSegmenter:
             candidates.sort(key=len, reverse=True)
         return index
 
-    def syllables(self, text: str) -> tuple[list[str], list[int]]:
-        """The syllables pyvi's CRF sees (each "\\n" included, other whitespace left out) and their start offsets."""
-        surfaces: list[str] = []
-        starts: list[int] = []
-        pos = 0
-        for piece in self.pattern.findall(text):
-            if piece[0].isspace() and piece != _NEWLINE:
-                pos += len(piece)
-                continue
-            surfaces.append(piece)
-            starts.append(pos)
-            pos += len(piece)
-        return surfaces, starts
+    def syllables(self, text: str) -> Syllables:
+        """The syllables pyvi's CRF sees (each "\\n" included, other whitespace left out), with offsets."""
+        pieces = self.pattern.findall(text)
+        bounds = list(accumulate(map(len, pieces), initial=0))
+        keep = list(map(operator.not_, map(str.isspace, pieces)))
+        if _NEWLINE in text:
+            keep = [k or p == _NEWLINE for k, p in zip(keep, pieces)]
+        return Syllables(list(compress(pieces, keep)), list(compress(bounds, keep)), list(compress(bounds[1:], keep)))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Word spans (start, end) into `text`, in order; whitespace belongs to no word."""
-        surfaces, starts = self.syllables(text)
-        if not surfaces:
+        syllables = self.syllables(text)
+        if not syllables.surfaces:
             return []
         cache = self.cache
-        info = [cache[s] for s in surfaces]
-        joins = self._joins(text, surfaces, starts, info)
-        spans: list[tuple[int, int]] = []
-        word_start = starts[0]
-        word_end = word_start + len(surfaces[0])
-        for i in range(1, len(surfaces)):
-            start = starts[i]
-            if joins[i]:
-                word_end = start + len(surfaces[i])
-                continue
-            if not info[i - 1].is_newline or word_start != starts[i - 1]:
-                spans.append((word_start, word_end))
-            word_start, word_end = start, start + len(surfaces[i])
-        if not info[-1].is_newline or word_start != starts[-1]:
-            spans.append((word_start, word_end))
-        return spans
+        info = [cache[s] for s in syllables.surfaces]
+        joins = self._joins(text, syllables, info)
+        heads = [i for i, join in enumerate(joins) if not join]
+        tails = heads[1:] + [len(info)]
+        starts, ends = syllables.starts, syllables.ends
+        # A "\n" the CRF saw but that joined no word is whitespace, not a word.
+        return [(starts[h], ends[t - 1]) for h, t in zip(heads, tails) if t - h > 1 or not info[h].is_newline]
 
     def _labels(self, info: list[_Syllable]) -> list[str]:
         """pyvi's CRF labels (B_W / I_W), from the same feature strings sklearn-crfsuite would make."""
-        n = len(info)
         lowers = [e.lower for e in info]
         bi_grams, tri_grams = self.model.bi_grams, self.model.tri_grams
         pairs = [a + " " + b for a, b in zip(lowers, lowers[1:])]
         bigram = [p in bi_grams for p in pairs]
         trigram = [p + " " + c in tri_grams for p, c in zip(pairs, lowers[2:])]
-        items = []
-        for i, entry in enumerate(info):
-            features = entry.own.copy()
-            if i > 0:
-                features += info[i - 1].as_prev
-                if bigram[i - 1]:
-                    features.append("-1:word.bi_gram()")
-                if i > 1 and trigram[i - 2]:
-                    features.append("-2:word.tri_gram()")
-            if i < n - 1:
-                features += info[i + 1].as_next
-                if bigram[i]:
-                    features.append("+1:word.bi_gram()")
-                if i < n - 2 and trigram[i]:
-                    features.append("+2:word.tri_gram()")
-            items.append(features)
+        # Item i: own features, then the previous syllable's, the n-grams ending at i, the next
+        # syllable's, the n-grams starting at i: pyvi's dict order, so crfsuite sums the same way.
+        before = [_NONE] + [_BEFORE[b, t] for b, t in zip(bigram, [False, *trigram])]
+        after = [_AFTER[b, t] for b, t in zip(bigram, [*trigram, False])] + [_NONE]
+        previous = [_NONE] + [e.as_prev for e in info[:-1]]
+        following = [e.as_next for e in info[1:]] + [_NONE]
+        items = [
+            e.own + p + b + f + a for e, p, b, f, a in zip(info, previous, before, following, after)
+        ]
         return self.model.tagger.tag(items)
 
-    def _joins(self, text: str, surfaces: list[str], starts: list[int], info: list[_Syllable]) -> list[bool]:
+    def _joins(self, text: str, syllables: Syllables, info: list[_Syllable]) -> list[bool]:
         """Whether each syllable continues the previous one's word: CRF label, pyvi's post-rules, fixes."""
         labels = self._labels(info)
         line_breaks = "line_breaks" in self.fixes
         caps_period = "caps_period" in self.fixes
         joins = [False] * len(info)
-        for i in range(1, len(info)):
-            if labels[i] != "I_W":
-                continue
+        for i in [i for i, label in enumerate(labels) if label == "I_W" and i]:
             cur, prev = info[i], info[i - 1]
             if cur.blocks_join or prev.blocks_join or (cur.title_initial and not prev.title_initial):
                 continue
             if caps_period and prev.is_abbreviation:
                 continue
-            if line_breaks and (cur.is_newline or prev.is_newline or self._breaks_line(text, starts, surfaces, i)):
+            if line_breaks and (cur.is_newline or prev.is_newline or _breaks_line(text, syllables, i)):
                 continue
             joins[i] = True
         if self._user_index:
-            self._force_user_words(text, surfaces, starts, info, joins)
+            self._force_user_words(text, syllables, info, joins)
         return joins
 
-    @staticmethod
-    def _breaks_line(text: str, starts: list[int], surfaces: list[str], i: int) -> bool:
-        gap_start = starts[i - 1] + len(surfaces[i - 1])
-        gap = starts[i] - gap_start
-        if gap == 0 or (gap == 1 and text[gap_start] == " "):
-            return False
-        return not LINE_BREAKS.isdisjoint(text[gap_start : starts[i]])
-
-    def _force_user_words(
-        self, text: str, surfaces: list[str], starts: list[int], info: list[_Syllable], joins: list[bool]
-    ) -> None:
+    def _force_user_words(self, text: str, syllables: Syllables, info: list[_Syllable], joins: list[bool]) -> None:
         n = len(info)
         i = 0
         while i < n:
             candidates = self._user_index.get(info[i].lower)
             length = 0
-            for syllables in candidates or ():
-                end = i + len(syllables)
-                if end <= n and all(info[i + k].lower == s for k, s in enumerate(syllables)):
-                    if not any(self._breaks_line(text, starts, surfaces, j) for j in range(i + 1, end)):
-                        length = len(syllables)
+            for word in candidates or ():
+                end = i + len(word)
+                if end <= n and all(info[i + k].lower == s for k, s in enumerate(word)):
+                    if not any(_breaks_line(text, syllables, j) for j in range(i + 1, end)):
+                        length = len(word)
                         break
             if not length:
                 i += 1

@@ -1,0 +1,188 @@
+"""Vietnamese word segmentation: accuracy, speed and differences from pyvi, on UD_Vietnamese-VTB.
+
+Word F1 is boundary F1 over words (a predicted word counts when both its character boundaries match
+a gold word), summed over all sentences of train+dev. Speed is syllables per second in this process,
+each segmenter timed on the same sentences side by side, median of --runs runs. Differences from pyvi
+are counted per sentence and attributed to the first fix (in FIXES order) whose addition changes it.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/vi_seg.py [--eval-dir ../shared/eval] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import spacy
+
+from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.vi_segmenter import FIXES, VietnameseSegmenter
+from tasks.vi_tokenizer import VietnameseTokenizer
+
+REPO = Path(__file__).resolve().parent.parent
+SPLITS = ("vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu")
+Spans = set[tuple[int, int]]
+
+
+def read_conllu(path: Path) -> list[tuple[str, Spans]]:
+    """(sentence text, gold word spans) per sentence; the text is the word forms joined by spaces."""
+    sentences, forms = [], []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line and not line.startswith("#"):
+            index, form = line.split("\t")[:2]
+            if index.isdigit():
+                forms.append(form)
+        elif not line and forms:
+            spans, pos = set(), 0
+            for form in forms:
+                spans.add((pos, pos + len(form)))
+                pos += len(form) + 1
+            sentences.append((" ".join(forms), spans))
+            forms = []
+    return sentences
+
+
+def pyvi_spans(text: str, tokenized: str) -> Spans:
+    """Word spans in `text` of pyvi's output string (words split by " ", syllables joined by "_")."""
+    spans: Spans = set()
+    start = end = None
+    j = 0
+    for char in tokenized:
+        if char == " " or char == "\n" or (char == "_" and text[j : j + 1] != "_"):
+            if char != "_" and start is not None:
+                spans.add((start, end))
+                start = None
+            if char == "\n":
+                j = text.index("\n", j) + 1
+            continue
+        while text[j] != char and text[j].isspace():
+            j += 1
+        if text[j] != char:
+            raise ValueError(f"cannot align pyvi's output {tokenized!r} with {text!r}")
+        if start is None:
+            start = j
+        j += 1
+        end = j
+    if start is not None:
+        spans.add((start, end))
+    return spans
+
+
+def doc_spans(doc: spacy.tokens.Doc) -> Spans:
+    return {(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space}
+
+
+def word_f1(predicted: Iterable[Spans], gold: Iterable[Spans]) -> dict[str, float]:
+    tp = n_pred = n_gold = 0
+    for p, g in zip(predicted, gold, strict=True):
+        tp += len(p & g)
+        n_pred += len(p)
+        n_gold += len(g)
+    precision, recall = tp / n_pred, tp / n_gold
+    return {"precision": 100 * precision, "recall": 100 * recall, "f1": 100 * 2 * precision * recall / (precision + recall)}
+
+
+def fix_counts(texts: list[str], pyvi: list[Spans]) -> dict[str, int]:
+    """Sentences whose segmentation differs from pyvi's, each under the first fix that changes it.
+
+    "unexplained" counts sentences where our segmenter with no fixes already differs from pyvi.
+    """
+    counts = dict.fromkeys(["unexplained", *FIXES], 0)
+    stages = [VietnameseSegmenter(fixes=FIXES[:k]) for k in range(len(FIXES) + 1)]
+    for text, reference in zip(texts, pyvi, strict=True):
+        outputs = [set(stage.spans(text)) for stage in stages]
+        if outputs[0] != reference:
+            counts["unexplained"] += 1
+        elif outputs[-1] != reference:
+            first = next(k for k in range(1, len(outputs)) if outputs[k] != reference)
+            counts[FIXES[first - 1]] += 1
+    return counts
+
+
+def time_runs(segmenters: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    """Seconds per run of each segmenter, interleaved so that machine noise hits all of them alike."""
+    for run in segmenters.values():  # warm up: imports, model loading
+        run()
+    seconds: dict[str, list[float]] = {name: [] for name in segmenters}
+    for _ in range(runs):
+        for name, run in segmenters.items():
+            start = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - start)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "vi_seg.json")
+    args = parser.parse_args()
+
+    from pyvi import ViTokenizer
+
+    data = [s for split in SPLITS for s in read_conllu(args.eval_dir / "vi-seg" / split)]
+    texts = [text for text, _ in data]
+    gold = [spans for _, spans in data]
+    syllables = sum(len(text.split()) for text in texts)
+
+    spacy_vi = spacy.blank("vi")
+    ours = get_nlp("vi", LanguageSpec())
+    tokenizer: VietnameseTokenizer = ours.tokenizer
+    pyvi = [pyvi_spans(text, ViTokenizer.tokenize(text)) for text in texts]
+    accuracy = {
+        "ours": word_f1((doc_spans(tokenizer(t)) for t in texts), gold),
+        "spacy blank('vi')": word_f1((doc_spans(spacy_vi(t)) for t in texts), gold),
+        "pyvi ViTokenizer.tokenize": word_f1(pyvi, gold),
+    }
+    differences = fix_counts(texts, pyvi)
+
+    def ours_cold() -> None:
+        tokenizer.segmenter.cache.clear()
+        list(tokenizer.pipe(texts))
+
+    seconds = time_runs(
+        {
+            "ours": lambda: list(tokenizer.pipe(texts)),
+            "ours, syllable cache emptied each run": ours_cold,
+            "ours + sentences (nlp.pipe)": lambda: list(ours.pipe(texts)),
+            "spacy blank('vi')": lambda: [spacy_vi(t) for t in texts],
+            "pyvi ViTokenizer.tokenize": lambda: [ViTokenizer.tokenize(t) for t in texts],
+        },
+        args.runs,
+    )
+    speed = {name: syllables / statistics.median(s) for name, s in seconds.items()}
+
+    print(f"UD_Vietnamese-VTB train+dev: {len(texts)} sentences, {syllables} syllables; median of {args.runs} runs\n")
+    print(f"{'segmenter':40} {'word F1':>8} {'syll/s':>9} {'vs spaCy':>9} {'vs pyvi':>8}")
+    for name, rate in speed.items():
+        f1 = accuracy.get(name, accuracy["ours"])["f1"]  # every "ours" row segments the same way
+        ratio_spacy = rate / speed["spacy blank('vi')"]
+        ratio_pyvi = rate / speed["pyvi ViTokenizer.tokenize"]
+        print(f"{name:40} {f1:8.2f} {rate:9.0f} {ratio_spacy:8.2f}x {ratio_pyvi:7.2f}x")
+    total = sum(v for k, v in differences.items() if k != "unexplained")
+    print(f"\nsentences segmented differently from pyvi: {total} of {len(texts)}")
+    for name, count in differences.items():
+        print(f"  {name:14} {count}")
+
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "data": {"sentences": len(texts), "syllables": syllables, "splits": list(SPLITS)},
+        "runs": args.runs,
+        "accuracy": accuracy,
+        "syllables_per_second": speed,
+        "seconds": seconds,
+        "ratio_vs_spacy": speed["ours"] / speed["spacy blank('vi')"],
+        "ratio_vs_pyvi": speed["ours"] / speed["pyvi ViTokenizer.tokenize"],
+        "differences_from_pyvi": {"total": total, "per_fix": differences},
+    }
+    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

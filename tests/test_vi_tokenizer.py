@@ -1,0 +1,200 @@
+"""The Vietnamese tokenizer: pyvi's segmentation with exact offsets, each named fix, user dictionary, serialization."""
+
+from __future__ import annotations
+
+import pickle
+import unicodedata
+from pathlib import Path
+
+import pytest
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyvi import ViTokenizer
+
+from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.vi_segmenter import FIXES, VietnameseSegmenter
+from tasks.vi_tokenizer import VietnameseTokenizer
+
+SAMPLE = (
+    "Lucas Beyer, cựu nghiên cứu viên tại OpenAI, là minh chứng rõ nhất cho hiện tượng này. "
+    "Tháng trước, Beyer thông báo rời phòng lab đứng sau ChatGPT để gia nhập Meta - gã khổng lồ "
+    "mạng xã hội với tham vọng lớn về AI."
+)
+
+
+@pytest.fixture(scope="module")
+def nlp() -> spacy.language.Language:
+    return get_nlp("vi", LanguageSpec())
+
+
+def cli_tokens(doc: spacy.tokens.Doc) -> list[str]:
+    """Tokens as `polycorpus tokenize` writes them: whitespace inside a token becomes "_"."""
+    return ["_".join(t.text.split()) for t in doc if not t.is_space]
+
+
+def pyvi_style(segmenter: VietnameseSegmenter, text: str) -> str:
+    """Our segmentation written as pyvi's tokenize writes it: syllables joined by "_", words by " "."""
+    syllables = segmenter.syllables(text)
+    spans = iter(segmenter.spans(text))
+    words, span = [], next(spans, None)
+    for surface, start in zip(syllables.surfaces, syllables.starts):
+        while span is not None and start >= span[1]:
+            span = next(spans, None)
+        if span is not None and span[0] < start < span[1]:
+            words[-1] += "_" + surface
+        else:
+            words.append(surface)
+    return " ".join(words)
+
+
+def test_sample_words_through_the_pipeline(nlp):
+    tokens = cli_tokens(nlp(SAMPLE))
+    for expected in ("Lucas_Beyer", "nghiên_cứu_viên", "OpenAI", "AI"):
+        assert expected in tokens
+    assert tokens[-2:] == ["AI", "."]
+    assert "Lucas Beyer" in [t.text for t in nlp(SAMPLE)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SAMPLE,
+        "Hà\nNội là thủ đô của Việt Nam.\n\nTP.HCM đông dân nhất, theo thống kê ngày 12/3/2020.",
+        "Ông Nguyễn Văn A. nói: \"Giá vàng tăng 1.500 đồng, tức 7,5%...\" - xem http://vnexpress.net nhé",
+    ],
+)
+def test_without_fixes_the_segmentation_is_pyvis(text):
+    assert pyvi_style(VietnameseSegmenter(fixes=()), text) == ViTokenizer.tokenize(text)
+
+
+def test_unknown_fix_is_refused():
+    with pytest.raises(ValueError, match="unknown fixes"):
+        VietnameseSegmenter(fixes=("sentence_case",))
+
+
+def test_nfd_text_does_not_shatter(nlp):
+    nfc = "Việt Nam đẩy mạnh nghiên cứu trí tuệ nhân tạo."
+    nfd = unicodedata.normalize("NFD", nfc)
+    doc = nlp(nfd)
+    assert doc.text == nfd
+    assert [unicodedata.normalize("NFC", t.text) for t in doc] == [t.text for t in nlp(nfc)]
+    shattered = VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"nfd"})(nfd)
+    assert len(shattered) > len(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tham vọng lớn về AI.", ["AI", "."]),
+        ("chi tới 100 triệu USD. Tháng sau", ["USD", ".", "Tháng"]),
+        ("Ông ở TP.HCM lâu rồi", ["TP.", "HCM"]),
+        ("về TP. Hồ Chí Minh", ["TP.", "Hồ_Chí_Minh"]),
+        ("PGS.TS. Lê Văn Bình", ["PGS.", "TS."]),
+        ("anh Nguyễn Văn H. cho biết", ["H."]),
+    ],
+)
+def test_caps_and_period(nlp, text, expected):
+    tokens = cli_tokens(nlp(text))
+    assert all(e in tokens for e in expected), tokens
+    if expected[:2] == ["AI", "."] or expected[:2] == ["USD", "."]:
+        pyvi_tokens = cli_tokens(VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"caps_period"})(text))
+        assert expected[0] + "." in pyvi_tokens
+
+
+@pytest.mark.parametrize("date", ["12/3/2020", "03/2020", "12-3-2020", "2020-03-12", "30/4"])
+def test_dates_are_one_token(nlp, date):
+    text = f"Ngày {date} trời mưa."
+    assert date in cli_tokens(nlp(text))
+    assert date not in cli_tokens(VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"dates"})(text))
+
+
+def test_not_a_date_stays_split(nlp):
+    assert "45/67" not in cli_tokens(nlp("tỉ lệ 45/67 người"))
+
+
+@pytest.mark.parametrize("text", ["Hà\nNội đẹp", "Hà\r\nNội", "Thành phố Hồ Chí\nMinh", "Hà\u2028Nội", "trí tuệ\n\nnhân tạo"])
+def test_no_token_crosses_a_line_break(nlp, text):
+    doc = nlp(text)
+    assert doc.text == text
+    for token in doc:
+        assert token.is_space or not any(c in token.text for c in "\n\r\u2028")
+
+
+@pytest.mark.parametrize("text", ["Hà\rNội", "nghiên cứu\nviên"])
+def test_pyvi_would_join_across_a_line_break(nlp, text):
+    joined = VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"line_breaks"})(text)
+    assert [t.text for t in joined if not t.is_space and ("\n" in t.text or "\r" in t.text)]
+    test_no_token_crosses_a_line_break(nlp, text)
+
+
+def test_whitespace_follows_spacys_convention(nlp):
+    text = "  Xin chào  bạn\t nhé\n\nHà Nội "
+    doc = nlp(text)
+    words = [t.text for t in doc if not t.is_space]
+    expected = spacy.util.get_words_and_spaces(words, text)
+    assert ([t.text for t in doc], [bool(t.whitespace_) for t in doc]) == expected
+    assert doc.text == text
+
+
+# Vietnamese-ish text: syllables with and without diacritics, capitals, punctuation, digits, all whitespace kinds.
+_pieces = st.sampled_from(
+    ["Việt", "Nam", "nghiên", "cứu", "viên", "AI", "TP", "HCM", "12", "3", "2020", "1.500", "7,5", "Hà", "Nội",
+     ".", ",", "...", "/", "-", "\"", "(", ")", "ạ", "\u0301", "đ", "OpenAI", " ", "  ", "\n", "\t", "\r\n", "\u00a0"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_pieces, max_size=30).map("".join))
+def test_offsets_are_exact_and_tokens_never_cross_lines(text):
+    nlp = get_nlp("vi", LanguageSpec())
+    doc = nlp.tokenizer(text)
+    assert doc.text == text
+    for token in doc:
+        assert token.text
+        if token.is_space:
+            assert token.text.isspace()
+        else:
+            assert token.text == token.text.strip()
+            assert "\n" not in token.text and "\r" not in token.text
+
+
+def test_user_dictionary_keeps_words_whole(tmp_path: Path):
+    words = tmp_path / "words.txt"
+    words.write_text("đồn đoán\ntrí tuệ nhân tạo\n\n", encoding="utf-8")
+    text = "Đồn đoán về siêu trí tuệ nhân tạo lan truyền."
+    plain = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "polycorpus.vi_tokenizer.v1"}}})
+    assert "Đồn đoán" not in [t.text for t in plain(text)]  # pyvi's CRF splits it, capital or not
+    nlp = get_nlp("vi", LanguageSpec(user_dict=str(words)))
+    tokens = [t.text for t in nlp(text)]
+    assert "Đồn đoán" in tokens
+    assert "trí tuệ nhân tạo" in tokens
+
+
+def test_missing_user_dictionary_fails_with_its_path(tmp_path: Path):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "polycorpus.vi_tokenizer.v1", "user_dict": str(missing)}}})
+
+
+def test_serialization_keeps_user_words_and_fixes(tmp_path: Path, nlp):
+    words = tmp_path / "words.txt"
+    words.write_text("đồn đoán\n", encoding="utf-8")
+    config = {"nlp": {"tokenizer": {"@tokenizers": "polycorpus.vi_tokenizer.v1", "user_dict": str(words)}}}
+    original = spacy.blank("vi", config=config)
+    text = "Đồn đoán lan truyền ngày 12/3/2020."
+    original.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert [t.text for t in loaded(text)] == [t.text for t in original(text)]
+
+    restored = VietnameseTokenizer(nlp.vocab, fixes=()).from_bytes(original.tokenizer.to_bytes())
+    assert [t.text for t in restored(text)] == [t.text for t in original(text)]
+    unpickled = pickle.loads(pickle.dumps(original.tokenizer))
+    assert [t.text for t in unpickled(text)] == [t.text for t in original(text)]
+
+
+def test_pipe_works_on_batches(nlp):
+    texts = [SAMPLE, "", "Hà\nNội", "về AI.", " "]
+    piped = list(nlp.tokenizer.pipe(texts, batch_size=2))
+    assert [d.text for d in piped] == texts
+    assert [[t.text for t in d] for d in piped] == [[t.text for t in nlp.tokenizer(t)] for t in texts]
