@@ -29,6 +29,7 @@ _SPACE = " "  # the key of a run of whitespace holding at most one line break
 _BREAK = "\n\n"  # the key of a run holding a paragraph break: nothing spans it
 _MAX_MAGNITUDES = 3  # "mille milliards", "nghìn tỷ": magnitude words chained in a row
 _MAX_INTEGER_DIGITS = 32  # entities.amount is decimal128(38, 6)
+_MAX_FRACTION_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -378,9 +379,12 @@ def _add(digits: str, exponent: int, more: str, more_exponent: int) -> tuple[str
 
 
 def _decimal(digits: str, exponent: int) -> Decimal | None:
-    """The exact amount, written plainly ("1500000000", "12.50"); None when too large to be money."""
+    """The exact amount, written plainly ("1500000000", "12.50"); None when entities.amount,
+    decimal128(38, 6), cannot hold it exactly."""
     digits = digits.lstrip("0") or "0"
-    if len(digits) + exponent > _MAX_INTEGER_DIGITS:
+    while exponent < -_MAX_FRACTION_DIGITS and digits.endswith("0"):
+        digits, exponent = digits[:-1], exponent + 1
+    if len(digits) + exponent > _MAX_INTEGER_DIGITS or exponent < -_MAX_FRACTION_DIGITS:
         return None
     if exponent >= 0:
         return Decimal(digits + "0" * exponent)

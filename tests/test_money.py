@@ -146,7 +146,10 @@ def test_amounts_are_exact_decimals() -> None:
     assert m.amount == Decimal("1000") and m.amount.as_tuple().exponent == 0
     (m,) = find_money("Fees of $0.10.", "en")
     assert m.amount == Decimal("0.10")
-    assert find_money("It cost $" + "1" * 40 + ".", "en") == []  # too large for decimal128(38, 6)
+    # entities.amount is decimal128(38, 6): what it cannot hold exactly is no amount
+    assert find_money("It cost $" + "1" * 40 + ".", "en") == []
+    assert find_money("It cost $0.0000001.", "en") == []
+    assert found("It cost $0.50000000.", "en") == [("$0.50000000", "0.500000", "USD")]
 
 
 def test_ambiguous_separators_follow_the_language() -> None:
