@@ -253,9 +253,9 @@ class _Scanner:
             return None, i + 1
         end, entry = hit
         number = _Number(entry.value, 0, end)
-        after = self._skip_space(end)
-        if not self.data.magnitudes.match(self.toks, self.keys, after):
-            return None, end
+        magnitude = self.data.magnitudes.match(self.toks, self.keys, self._skip_space(end))
+        if not magnitude or "abbr" in magnitude[1].flags:
+            return None, end  # a spelled-out number goes with a spelled-out magnitude: "a million", not "a m"
         return self._amount(i, number), end
 
     def _number(self, i: int) -> _Number:
