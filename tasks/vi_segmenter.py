@@ -54,8 +54,10 @@ def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
         caps = rf"(?:{known})\.(?!\w)|[A-ZĐ]\.|[A-ZĐ]+\.(?=\w)"
     abbreviations = [caps, r"Tp\.", r"Mr\.", r"Mrs\.", r"Ms\.", r"Dr\.", r"ThS\."]
     specials = [r"==>", r"->", r"\.\.\.", r">>", r"\n"]
-    web = r"\w+://[^\s]+"
-    email = r"[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+"
+    # pyvi's URL and e-mail patterns with bounded runs (scheme <= 32, local part <= 64, labels <= 63):
+    # unbounded, they rescan a long run from every position inside it ("1-1-1-..." took quadratic time).
+    web = r"\w{1,32}://[^\s]+"
+    email = r"[a-zA-Z0-9_.+-]{1,64}@(?:[a-zA-Z0-9-]{1,63}\.)+[a-zA-Z0-9-]{1,63}"
     dates = []
     if "dates" in fixes:
         day, month = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])"
