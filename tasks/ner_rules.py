@@ -1,0 +1,280 @@
+"""spaCy component `polycorpus_entity_rules`: PERSON / ORG mentions from a model's entities, cues and the gazetteer.
+
+It runs after the model's `ner` (if any) and the `polycorpus_gazetteer` matcher, and writes the
+final PERSON / ORG mentions of the Doc, with their source and score, to `doc._.entity_mentions`
+(and to `doc.ents`). Model labels are mapped (PER -> PERSON); MISC becomes ORG only on evidence (a
+gazetteer company, a company cue, a role "PDG de X"); LOC and the rest are left out. The shared
+machinery (cue lists, proposals, overlap resolution) is also used by the Vietnamese component.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from tasks import gazetteer  # noqa: F401  (registers polycorpus_gazetteer and doc._.companies)
+
+CUES_PATH = Path(__file__).parent / "data" / "entity_cues.json"
+MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG"}
+QUOTES = {'"', "«", "»", "“", "”", "„", "'", "‘", "’"}
+NAME_PARTICLES = {"de", "du", "des", "d'", "d’", "van", "von", "der", "den", "di", "da", "del", "della", "dos", "bin", "ibn", "al", "el", "la", "le"}
+
+# Priorities of the proposal kinds when spans overlap: the higher wins, then the longer span.
+PRIORITY_TITLE = 60
+PRIORITY_GAZETTEER = 50
+PRIORITY_CUE = 40
+PRIORITY_MODEL = 30
+PRIORITY_ROLE = 20
+PRIORITY_ALIAS = 10
+
+if not Doc.has_extension("entity_mentions"):
+    Doc.set_extension("entity_mentions", default=None)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A PERSON / ORG mention proposed for a Doc, as character offsets into doc.text."""
+
+    start: int
+    end: int
+    label: str
+    source: str
+    score: float | None
+    priority: int
+    norm: str | None = None  # canonical form when known (a gazetteer company's name)
+
+
+@functools.lru_cache(maxsize=None)
+def cues(lang: str) -> dict[str, frozenset[str] | tuple[tuple[str, ...], ...]]:
+    """The cue lists of `lang` from tasks/data/entity_cues.json (empty lists for a language it lacks).
+
+    Single words become frozensets; multi-word cues become token tuples, longest first, under "<key>_seq".
+    """
+    data = json.loads(CUES_PATH.read_text(encoding="utf-8")).get(lang, {})
+    out: dict = {}
+    for key, words in data.items():
+        out[key] = frozenset(words)
+        out[key + "_seq"] = tuple(sorted((tuple(w.split()) for w in words), key=len, reverse=True))
+    return out
+
+
+def cue(lang: str, key: str) -> frozenset[str]:
+    """One cue list of `lang` as a set of words ("org_suffixes", "person_titles", ...)."""
+    return cues(lang).get(key, frozenset())  # type: ignore[return-value]
+
+
+def cue_sequences(lang: str, key: str) -> tuple[tuple[str, ...], ...]:
+    """One cue list of `lang` as word tuples, longest first (for multi-word cues like "directeur général")."""
+    return cues(lang).get(key + "_seq", ())  # type: ignore[return-value]
+
+
+def select(mentions: Iterable[Mention]) -> list[Mention]:
+    """Non-overlapping mentions, sorted by start: higher priority first, then longer spans."""
+    chosen: list[Mention] = []
+    for m in sorted(mentions, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
+        if m.end > m.start and all(m.end <= c.start or m.start >= c.end for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def write_mentions(doc: Doc, mentions: list[Mention]) -> None:
+    """Store the final mentions in `doc._.entity_mentions` and, where they align with tokens, in `doc.ents`."""
+    doc._.entity_mentions = mentions
+    spans = [doc.char_span(m.start, m.end, label=m.label) for m in mentions]
+    doc.ents = [s for s in spans if s is not None]
+
+
+def is_capitalized(text: str) -> bool:
+    """A name-like token: starts with an upper-case letter (or is an all-caps acronym)."""
+    return bool(text) and text[0].isupper()
+
+
+def matches_sequence(tokens: Sequence[str], i: int, seqs: tuple[tuple[str, ...], ...], lower: bool = True) -> int:
+    """Length (in tokens) of the longest cue sequence starting at tokens[i], or 0."""
+    for seq in seqs:
+        window = tokens[i : i + len(seq)]
+        if len(window) == len(seq) and all((w.lower() if lower else w) == s for w, s in zip(window, seq)):
+            return len(seq)
+    return 0
+
+
+def name_run(doc: Doc, i: int, not_names: frozenset[str], particles: bool = False, max_len: int = 8, stop: set[int] | frozenset[int] = frozenset()) -> int:
+    """End (exclusive token index) of the run of capitalized tokens starting at i; i if there is none.
+
+    With `particles`, lower-case name particles ("de", "van") inside the run are allowed. The run
+    ends before any token index in `stop` (where another entity starts).
+    """
+    end = i
+    j = i
+    while j < len(doc) and j - i < max_len:
+        if j > i and j in stop:
+            break
+        text = doc[j].text
+        if is_capitalized(text) and text not in not_names and not doc[j].is_punct:
+            j += 1
+            end = j
+        elif text in ("-", "–") and end == j and j + 1 < len(doc) and not doc[j - 1].whitespace_ and not doc[j].whitespace_ and doc[j + 1].is_alpha:
+            j += 2  # a hyphenated name split by the tokenizer: "Geoffroy - Guichard" written without spaces
+            end = j
+        elif doc[j].like_num and end > i and not doc[j].is_punct:
+            j += 1
+            end = j
+        elif particles and end > i and text in NAME_PARTICLES and j + 1 < len(doc) and is_capitalized(doc[j + 1].text):
+            j += 1
+        else:
+            break
+    return end
+
+
+def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """Later single-word mentions of a confident multi-word PERSON's last name ("Lucas Beyer" ... "Beyer")."""
+    surnames = set()
+    for m in mentions:
+        words = doc.text[m.start : m.end].split()
+        if m.label == "PERSON" and len(words) >= 2 and is_confident(m.source, m.score):
+            surnames.add(words[-1])
+    out = []
+    for surname in surnames:
+        for match in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", doc.text):
+            out.append(Mention(match.start(), match.end(), "PERSON", "rule", 0.7, PRIORITY_ALIAS))
+    return out
+
+
+def is_confident(source: str, score: float | None) -> bool:
+    """A mention typed firmly enough to type the same string elsewhere (aliases, projection)."""
+    return source in ("model", "gazetteer") or (score is not None and score >= 0.7)
+
+
+@Language.factory("polycorpus_entity_rules", default_config={"lang": "fr"})
+def make_entity_rules(nlp: Language, name: str, lang: str) -> "EntityRules":
+    """spaCy factory of the PERSON / ORG rules for languages with Latin-script names and an optional model."""
+    return EntityRules(lang)
+
+
+class EntityRules:
+    """Maps model entities and adds cue and gazetteer mentions; see the module docstring."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, doc: Doc) -> Doc:
+        model = [e for e in doc.ents]
+        proposals: list[Mention] = []
+        proposals += self._model_mentions(doc, model)
+        proposals += self._gazetteer_mentions(doc, model)
+        proposals += self._cue_mentions(doc, model)
+        chosen = select(proposals)
+        chosen = select(chosen + alias_mentions(doc, chosen))
+        write_mentions(doc, chosen)
+        return doc
+
+    def _model_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
+        out = []
+        for ent in model:
+            label = MODEL_LABELS.get(ent.label_)
+            if label is None:
+                continue
+            span = clean_person(doc, ent, self.lang) if label == "PERSON" else ent
+            if span is not None:
+                out.append(Mention(span.start_char, span.end_char, label, "model", None, PRIORITY_MODEL))
+        return out
+
+    def _gazetteer_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
+        out = []
+        for start, end, canonical in doc._.companies or ():
+            blocked = any(
+                e.start_char <= start and end <= e.end_char and (e.end_char - e.start_char > end - start or e.label_ in ("PER", "PERSON"))
+                for e in model
+            )
+            if not blocked:
+                out.append(Mention(start, end, "ORG", "gazetteer", 0.9, PRIORITY_GAZETTEER, canonical))
+        return out
+
+    def _cue_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
+        lang = self.lang
+        not_names = cue(lang, "not_names")
+        suffixes = cue(lang, "org_suffixes")
+        heads = cue(lang, "org_name_heads")
+        titles = cue(lang, "person_titles")
+        team_dets = cue(lang, "team_determiners")
+        place_links = cue(lang, "place_links")
+        role_links = cue(lang, "role_links")
+        org_nouns = cue_sequences(lang, "org_cue_nouns")
+        roles = cue_sequences(lang, "role_words")
+        entity_starts = {e.start for e in model if e.label_ in ("PER", "PERSON")}
+        person_at = {i for e in model if e.label_ in ("PER", "PERSON", "LOC", "GPE") for i in range(e.start, e.end)}
+        tokens = [t.text for t in doc]
+        out: list[Mention] = []
+
+        def add(start_tok: int, end_tok: int, label: str, score: float, priority: int) -> None:
+            out.append(Mention(doc[start_tok].idx, doc[end_tok - 1].idx + len(doc[end_tok - 1].text), label, "rule", score, priority))
+
+        for i, token in enumerate(doc):
+            text = token.text
+            if text in titles and i + 1 < len(doc):
+                end = name_run(doc, i + 1, not_names, particles=True)
+                if end > i + 1 and not any(doc[k].like_num for k in range(i + 1, end)):
+                    add(i + 1, end, "PERSON", 0.9, PRIORITY_TITLE)
+            if text in suffixes and i > 0:
+                start = i
+                while start > 0 and is_capitalized(doc[start - 1].text) and doc[start - 1].text not in not_names and not doc[start - 1].is_punct:
+                    start -= 1
+                if start < i:
+                    add(start, i + 1, "ORG", 0.8, PRIORITY_CUE)
+            if text in heads and (i == 0 or not is_capitalized(doc[i - 1].text) or doc[i - 1].text in not_names):
+                end = name_run(doc, i + 1, not_names, particles=True, stop=entity_starts)
+                if end == i + 1 and i + 2 < len(doc) and doc[i + 1].text in place_links:
+                    end = max(i + 1, name_run(doc, i + 2, not_names, particles=True, stop=entity_starts))
+                if end > i + 1:
+                    add(i, end, "ORG", 0.8, PRIORITY_CUE)
+            if text in team_dets:
+                nick_end = name_run(doc, i + 1, not_names, max_len=3)
+                if nick_end > i + 1 and nick_end + 1 < len(doc) and doc[nick_end].text in place_links:
+                    place_end = name_run(doc, nick_end + 1, not_names, particles=True, max_len=4)
+                    if place_end > nick_end + 1:
+                        add(i + 1, place_end, "ORG", 0.8, PRIORITY_CUE)
+            n = matches_sequence(tokens, i, org_nouns, lower=False)
+            if n and (i == 0 or doc[i - 1].text.lower() not in ("de", "d'", "d’", "of")):
+                j = i + n
+                if j < len(doc) and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop and j + 1 < len(doc) and is_capitalized(doc[j + 1].text):
+                    j += 1  # one adjective: "la compagnie norvégienne Widerøe"
+                if j < len(doc) and doc[j].text in (",",) and j + 1 < len(doc):
+                    j += 1
+                end = name_run(doc, j, not_names)
+                if end > j:
+                    add(j, end, "ORG", 0.8, PRIORITY_CUE)
+            n = matches_sequence(tokens, i, roles)
+            if n:
+                j = i + n
+                if j < len(doc) and doc[j].text.lower() in role_links:
+                    j += 1
+                end = name_run(doc, j, not_names)
+                if end > j and not any(k in person_at for k in range(j, end)):
+                    add(j, end, "ORG", 0.7, PRIORITY_ROLE)
+        return out
+
+
+def clean_person(doc: Doc, span: Span, lang: str) -> Span | None:
+    """A model PERSON without leading lower-case words and trailing numbers; None when it is no name.
+
+    Dropped: spans with no capitalized word, a bare determiner, and a title quoted alone ("Evita").
+    """
+    start, end = span.start, span.end
+    while start < end and not is_capitalized(doc[start].text):
+        start += 1
+    while end > start and (doc[end - 1].like_num or doc[end - 1].is_punct):
+        end -= 1
+    if start >= end:
+        return None
+    if all(doc[k].text in cue(lang, "not_names") for k in range(start, end)):
+        return None
+    if 0 < start and end < len(doc) and doc[start - 1].text in QUOTES and doc[end].text in QUOTES:
+        return None
+    return doc[start:end]
