@@ -139,6 +139,12 @@ class _Language:
     before: _Phrases = field(default_factory=lambda: _Phrases(backwards=True))
     blockers: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    def add_currency(self, phrase: str, code: str, flags: frozenset[str]) -> None:
+        if "suffix" in flags:
+            self.after.add(phrase, code, flags)
+        if "prefix" in flags:
+            self.before.add(phrase, code, flags)
+
     @functools.cached_property
     def separators(self) -> frozenset[str]:
         return self.group | self.decimal
@@ -181,15 +187,12 @@ def _language(lang: str) -> _Language:
             data.connectors.add(text, "", flags)
         elif kind == "blocker":
             data.blockers[_key(text)] = frozenset(_key(w) for w in value.split())
-        elif kind in ("currency", "iso", "iso_after"):
-            entries = [(text, value, flags)] if kind == "currency" else [(code, code, frozenset()) for code in text.split()]
-            for phrase, code, entry_flags in entries:
-                if kind != "currency":
-                    entry_flags = frozenset({"cased", "suffix"} | ({"prefix"} if kind == "iso" else set()))
-                if "suffix" in entry_flags:
-                    data.after.add(phrase, code, entry_flags)
-                if "prefix" in entry_flags:
-                    data.before.add(phrase, code, entry_flags)
+        elif kind == "currency":
+            data.add_currency(text, value, flags)
+        elif kind in ("iso", "iso_after"):
+            positions = frozenset({"cased", "suffix", "prefix"} if kind == "iso" else {"cased", "suffix"})
+            for code in text.split():
+                data.add_currency(code, code, positions)
         else:
             raise ValueError(f"{DATA_FILE}: unknown kind {kind!r}")
     return data
@@ -215,6 +218,7 @@ class _Scanner:
             self.starts[n] = pos
             pos += len(tok)
         self.starts[-1] = pos
+        self.taken = 0  # tokens before this index belong to a mention already found
 
     def run(self) -> list[Money]:
         found: list[Money] = []
@@ -229,6 +233,7 @@ class _Scanner:
                 money, resume = None, i + 1
             if money:
                 found.append(money[0])
+                self.taken = money[1]
                 resume = max(resume, money[1])
             i = max(resume, i + 1)
         return found
@@ -307,15 +312,17 @@ class _Scanner:
     def _amount(self, start: int, number: _Number) -> tuple[Money, int] | None:
         """The money whose number starts at token `start`, if a currency stands before or after it,
         with the index of the token past it."""
+        if len(number.digits) > _MAX_INTEGER_DIGITS + _MAX_FRACTION_DIGITS:
+            return None  # no amount; it would also be slow to add to
         power, end = self._magnitudes(number.end)
         digits, exponent = number.digits, number.exponent + power
         while power:  # "1 tỷ 200 triệu đồng": smaller parts added
             at = self._skip_space(end)
             part = self._number(at) if self._kind(at) == "d" else None
-            if part is None or part.exponent:
+            if part is None or part.exponent or len(part.digits) > power:
                 break
             part_power, part_end = self._magnitudes(part.end)
-            if not (0 < part_power < power and len(part.digits.lstrip("0")) <= power - part_power):
+            if not (0 < part_power < power and len(part.digits) <= power - part_power):
                 break
             digits, exponent = _add(digits, exponent, part.digits, part_power)
             power, end = part_power, part_end
@@ -333,7 +340,7 @@ class _Scanner:
         if self._kind(at) == "s":
             at -= 1
         hit = self.data.before.match(self.toks, self.keys, at)
-        if not hit:
+        if not hit or hit[0] + 1 < self.taken:
             return None
         return hit[0] + 1, self._resolve(hit[1].value)
 
@@ -352,13 +359,18 @@ class _Scanner:
             return None
         if "cased" not in entry.flags and self.toks[at].istitle() and self._title_follows(stop):
             return None  # "Formule 3 Euro Series": a capitalized name, not a currency
-        blocked = self.data.blockers.get(self.keys[stop - 1], ())
-        if blocked and self._kind(stop) == "s" and self.keys[stop] == _SPACE and self.keys[stop + 1 : stop + 2] and self.keys[stop + 1] in blocked:
-            return None
+        after = self._next_word(stop)
+        if after is not None and self.keys[after] in self.data.blockers.get(self.keys[stop - 1], ()):
+            return None  # "10 đồng nghiệp": a compound word, not a currency
         return stop, self._resolve(entry.value), -2 if "cents" in entry.flags else 0
 
+    def _next_word(self, j: int) -> int | None:
+        """The index of the word after the space at token j."""
+        return j + 1 if self.keys[j : j + 1] == [_SPACE] and self._kind(j + 1) == "l" else None
+
     def _title_follows(self, j: int) -> bool:
-        return self.keys[j : j + 1] == [_SPACE] and self._kind(j + 1) == "l" and self.toks[j + 1][0].isupper()
+        word = self._next_word(j)
+        return word is not None and self.toks[word][0].isupper()
 
     def _resolve(self, value: str) -> str:
         return getattr(self.policy, value[1:]) if value.startswith("@") else value

@@ -141,6 +141,15 @@ def test_several_amounts_and_their_offsets() -> None:
     ]
 
 
+def test_a_currency_belongs_to_one_amount() -> None:
+    assert found("It cost 5 USD 300 times.", "en") == [("5 USD", "5", "USD")]
+
+
+def test_huge_numbers_are_no_amount() -> None:
+    text = "1" + ".000" * 2000 + " tỷ 200 triệu đồng"  # 6001 digits: more than int() converts by default
+    assert found(text, "vi") == [("200 triệu đồng", "200000000", "VND")]
+
+
 def test_amounts_are_exact_decimals() -> None:
     (m,) = find_money("Un trou de 0,000001 milliard d'euros.", "fr")
     assert m.amount == Decimal("1000") and m.amount.as_tuple().exponent == 0
