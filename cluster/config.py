@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -16,6 +17,9 @@ import yaml
 KNOWN_TASKS = ("tokenize", "entities", "align")
 CLUSTER_TYPES = ("local", "sync", "address", "slurm", "kubernetes")
 _LANGUAGE = {"model": None, "user_dict": None, "max_length": 1_000_000}  # a language added by the user
+_SLURM_TIME = re.compile(r"^(\d+-)?\d+(:\d{1,2}){0,2}$")
+# Mappings whose keys are the user's (fsspec options, Kubernetes resources and env): replaced whole, not merged.
+_FREE_FORM = ("cluster.storage_options", "cluster.kubernetes.resources", "cluster.kubernetes.env")
 
 
 class ConfigError(ValueError):
@@ -30,6 +34,8 @@ def defaults() -> dict[str, Any]:
 def _merge(base: Any, override: Any, where: str) -> Any:
     """`override` laid over `base`, key by key, refusing keys and types the base does not have."""
     if isinstance(base, dict):
+        if where in _FREE_FORM and isinstance(override, dict):
+            return copy.deepcopy(override)
         if not isinstance(override, dict):
             raise ConfigError(f"{where or 'config'} must be a mapping, got {type(override).__name__}")
         merged = copy.deepcopy(base)
@@ -81,9 +87,43 @@ def check(config: dict[str, Any]) -> None:
     workers = config["cluster"]["n_workers"]
     if workers is not None and workers < 1:
         raise ConfigError(f"cluster.n_workers must be at least 1, got {workers}")
+    _check_cluster(config["cluster"])
     for lang in config["languages"]:
         if not (isinstance(lang, str) and len(lang) == 2 and lang.isalpha() and lang.islower()):
             raise ConfigError(f"languages: {lang!r} is not an ISO 639-1 code (two lowercase letters)")
+
+
+def _check_cluster(cluster: dict[str, Any]) -> None:
+    """The cluster section: sizes that make sense, time strings Dask can read, storage options per protocol."""
+    from dask.utils import parse_bytes, parse_timedelta
+
+    kind = cluster["type"]
+    adaptive = cluster["adaptive"]
+    if adaptive["enabled"]:
+        if kind not in ("slurm", "kubernetes"):
+            raise ConfigError(f"cluster.adaptive works with cluster.type slurm or kubernetes, not {kind}")
+        if not 1 <= adaptive["minimum"] <= adaptive["maximum"]:
+            raise ConfigError(f"cluster.adaptive needs 1 <= minimum <= maximum, got {adaptive['minimum']} and {adaptive['maximum']}")
+    elif kind in ("slurm", "kubernetes") and cluster["n_workers"] is None:
+        raise ConfigError(f"cluster.type {kind} needs cluster.n_workers (--workers) or cluster.adaptive.enabled: true")
+    for protocol, options in cluster["storage_options"].items():
+        if not isinstance(options, dict):
+            raise ConfigError(f"cluster.storage_options.{protocol} must be a mapping of fsspec options, e.g. {{endpoint_url: ...}}")
+    walltime = cluster["slurm"]["walltime"]
+    if walltime is not None and not _SLURM_TIME.match(walltime):
+        raise ConfigError(f"cluster.slurm.walltime {walltime!r} is not a SLURM time (HH:MM:SS, D-HH:MM:SS or minutes)")
+    values = [("slurm", key) for key in ("lifetime", "lifetime_stagger", "memory")]
+    values += [("kubernetes", key) for key in ("lifetime", "lifetime_stagger")]
+    for section, key in values:
+        value = cluster[section][key]
+        parse = parse_bytes if key == "memory" else parse_timedelta
+        try:
+            if value is not None:
+                parse(value)
+        except (ValueError, TypeError, KeyError):
+            raise ConfigError(f"cluster.{section}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}") from None
+    if cluster["slurm"]["cores"] < 1:
+        raise ConfigError(f"cluster.slurm.cores must be at least 1, got {cluster['slurm']['cores']}")
 
 
 def config_hash(config: dict[str, Any]) -> str:

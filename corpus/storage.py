@@ -48,6 +48,7 @@ class Location:
     def list(self, *parts: str, suffix: str = "") -> list[str]:
         """Sorted names (not paths) of the files in a sub-folder ending in `suffix`; [] if it is missing."""
         folder = self.path(*parts)
+        self.fs.invalidate_cache(folder)  # an object store's cached listing misses files other processes wrote
         if not self.fs.exists(folder):
             return []
         names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]
