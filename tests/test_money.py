@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tasks.money import Money, MoneyPolicy, find_money
+from tasks.money import DATA_FILE, Money, MoneyPolicy, find_money
 
 
 def found(text: str, lang: str, policy: MoneyPolicy = MoneyPolicy()) -> list[tuple[str, str, str]]:
@@ -204,3 +204,41 @@ def test_time_is_linear_on_adversarial_digits_and_separators() -> None:
             larges.append(cpu_seconds(large, lang, 1))
         ratio = min(larges) / min(smalls)
         assert ratio <= 15, f"{lang}: 10x the text took {ratio:.1f}x the time"
+
+
+def _data_rows(kind: str) -> list[tuple[str, str, str, set[str]]]:
+    """(lang, text, value, flags) of the rows of one kind in the shipped money data."""
+    rows = []
+    for line in DATA_FILE.read_text(encoding="utf-8").splitlines():
+        cells = (line.split("\t") + ["", "", "", "", ""])[:5]
+        if not line.startswith("#") and cells[1] == kind:
+            rows.append((cells[0], cells[2], cells[3], set(cells[4].split())))
+    return rows
+
+
+def _lang(row_lang: str) -> str:
+    return {"*": "en", "default": "de"}.get(row_lang, row_lang)
+
+
+@pytest.mark.parametrize("lang, word, power, flags", _data_rows("magnitude"))
+def test_every_magnitude_word_of_the_data(lang: str, word: str, power: str, flags: set[str]) -> None:
+    for text in (f"Paid USD 7 {word}.", f"Paid USD 7{word}."):
+        assert found(text, _lang(lang)) == [(text[5:-1], str(7 * 10 ** int(power)), "USD")]
+
+
+@pytest.mark.parametrize("lang, phrase, code, flags", _data_rows("currency"))
+def test_every_currency_of_the_data(lang: str, phrase: str, code: str, flags: set[str]) -> None:
+    policy = MoneyPolicy(dollar="AUD", franc="XAF", yen_sign="CNY")
+    iso = getattr(policy, code[1:]) if code.startswith("@") else code
+    amount, number = ("7000000", "7 " + {"en": "million", "vi": "triệu"}[lang]) if "magnitude" in flags else ("7", "7")
+    amount = "0.07" if "cents" in flags else amount
+    texts = [f"{number} {phrase}"] if "suffix" in flags else []
+    texts += [f"{phrase}7", f"{phrase} 7"] if "prefix" in flags else []
+    for text in texts:
+        assert found(f"Paid {text}.", _lang(lang), policy) == [(text, amount, iso)]
+
+
+@pytest.mark.parametrize("lang, codes", [(lang, text) for lang, text, _, _ in _data_rows("iso") + _data_rows("iso_after")])
+def test_every_iso_code_of_the_data(lang: str, codes: str) -> None:
+    for code in codes.split():
+        assert found(f"Paid 7 {code}.", "en") == [(f"7 {code}", "7", code)]
