@@ -257,6 +257,7 @@ def _run(stats: dict[str, Any], plots: _Plots) -> str:
         ("last run wall time", f"{run['seconds']} s"),
         ("shards", f"{shards['done']} done, {shards['failed']} failed, {shards['pending']} pending"),
         ("shard time (sum)", f"{run['busy_seconds']} s"),
+        ("time per stage (sum)", ", ".join(f"{stage} {seconds} s" for stage, seconds in run["stage_seconds"].items())),
         ("throughput", f"{run['documents_per_second']} documents/s, {run['tokens_per_second']} tokens/s per worker"),
         ("python", run["python"]),
         *((f"{package}", version) for package, version in sorted(run["versions"].items())),

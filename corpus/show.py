@@ -148,10 +148,10 @@ def side_by_side(lang: str, sentences: list[str], aligned: Aligned, width: int) 
         "-" * (_GUTTER + 2 * column + len(_SEPARATOR)),
     ]
     for left_idx, right_idx, score in aligned.beads:
-        left = wrap(" ".join(_numbered(sentences, i) for i in left_idx), column)
-        right = wrap(" ".join(_numbered(aligned.other_sentences, i) for i in right_idx), column)
+        left = [line for i in left_idx for line in wrap(_numbered(sentences, i), column)]
+        right = [line for i in right_idx for line in wrap(_numbered(aligned.other_sentences, i), column)]
         gutter = f"{score:.2f}" if score is not None else "-"
-        for n in range(max(len(left), len(right))):
+        for n in range(max(len(left), len(right), 1)):
             lines.append(_row(gutter if n == 0 else "", left[n] if n < len(left) else "", right[n] if n < len(right) else "", column))
     return lines
 

@@ -177,7 +177,7 @@ def _entities(out: Location) -> dict[str, Any]:
             by_lang[row["lang"]][row["label"]] += row["count_all"]
             if row["label"] in ("PERSON", "ORG"):
                 names[(row["lang"], row["label"])][row["norm"]] += row["count_all"]
-        sources.update(part.column("source").to_pylist())
+        sources.update({row["values"]: row["counts"] for row in pc.value_counts(part.column("source")).to_pylist()})
         amounts = part.filter(pc.equal(part.column("label"), "MONEY"))
         for row in amounts.group_by("currency").aggregate([("amount", "sum"), ("amount", "count"), ([], "count_all")]).to_pylist():
             entry = money[row["currency"] or NO_CURRENCY]
@@ -212,32 +212,74 @@ def _decimal(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _summed(table: pa.Table, keys: list[str], sums: list[str], count: bool = True) -> pa.Table:
+    """`table` grouped by `keys`, with the sum of each column in `sums` (same names) and, if `count`, the group size `count_all`."""
+    grouped = table.group_by(keys).aggregate([(column, "sum") for column in sums] + ([([], "count_all")] if count else []))
+    return grouped.rename_columns([name.removesuffix("_sum") if name.removesuffix("_sum") in sums else name for name in grouped.column_names])
+
+
+def _regroup(partials: list[pa.Table], keys: list[str], sums: list[str]) -> pa.Table:
+    """Per-part `_summed` results merged into one: grouped again by `keys`, summing `sums` and `count_all`."""
+    return _summed(pa.concat_tables(partials), keys, [*sums, "count_all"], count=False)
+
+
 def _entity_links(out: Location) -> dict[str, Any]:
-    """Clusters of mentions linked across documents, and the cross-language ones with their names per language."""
-    clusters: dict[str, dict[str, Any]] = {}
-    mentions = 0
-    for part in iter_output_table(out, "entity_links", columns=["group_id", "link_id", "lang", "norm"]):
-        mentions += part.num_rows
-        for row in part.to_pylist():
-            cluster = clusters.setdefault(row["link_id"], {"group_id": row["group_id"], "mentions": 0, "names": defaultdict(Counter)})
-            cluster["mentions"] += 1
-            cluster["names"][row["lang"]][row["norm"]] += 1
-    cross = {link: c for link, c in clusters.items() if len(c["names"]) > 1}
-    ranked = sorted(cross.items(), key=lambda item: (-len(item[1]["names"]), -item[1]["mentions"], item[0]))[:TOP_LINKS]
-    return {
-        "mentions": mentions,
-        "clusters": len(clusters),
-        "cross_language": len(cross),
-        "examples": [
+    """Clusters of mentions linked across documents, and the cross-language ones with their most used name per language."""
+    partials = [
+        _summed(part, ["link_id", "group_id", "lang", "norm"], [])
+        for part in iter_output_table(out, "entity_links", columns=["group_id", "link_id", "lang", "norm"])
+    ]
+    names = _regroup(partials, ["link_id", "group_id", "lang", "norm"], [])
+    clusters = names.group_by(["link_id", "group_id"]).aggregate([("lang", "count_distinct"), ("count_all", "sum")])
+    cross = clusters.filter(pc.greater(clusters.column("lang_count_distinct"), 1))
+    ranked = cross.sort_by([("lang_count_distinct", "descending"), ("count_all_sum", "descending"), ("link_id", "ascending")]).slice(0, TOP_LINKS)
+    chosen = names.filter(pc.is_in(names.column("link_id"), ranked.column("link_id"))).to_pylist()
+    examples = []
+    for cluster in ranked.to_pylist():
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for row in chosen:
+            if row["link_id"] == cluster["link_id"]:
+                counts[row["lang"]][row["norm"]] += row["count_all"]
+        examples.append(
             {
-                "link_id": link,
-                "group_id": c["group_id"],
-                "mentions": c["mentions"],
-                "names": {lang: _top(c["names"][lang], 1)[0][0] for lang in sorted(c["names"])},
+                "link_id": cluster["link_id"],
+                "group_id": cluster["group_id"],
+                "mentions": cluster["count_all_sum"],
+                "names": {lang: _top(counts[lang], 1)[0][0] for lang in sorted(counts)},
             }
-            for link, c in ranked
-        ],
+        )
+    return {
+        "mentions": pc.sum(names.column("count_all")).as_py() or 0,
+        "clusters": pc.count_distinct(clusters.column("link_id")).as_py(),
+        "cross_language": pc.count_distinct(cross.column("link_id")).as_py(),
+        "examples": examples,
     }
+
+
+_BEAD_SUMS = ["src_n", "tgt_n", "src_aligned", "tgt_aligned", "null_beads", "score_sum", "scored"]
+
+
+def _bead_columns(part: pa.Table) -> pa.Table:
+    """One alignments part with per-bead numbers: sentences per side, sentences aligned (bead has both sides), null bead, score."""
+    src_n = pc.list_value_length(part.column("src_sents"))
+    tgt_n = pc.list_value_length(part.column("tgt_sents"))
+    both = pc.and_(pc.greater(src_n, 0), pc.greater(tgt_n, 0))
+    score = part.column("score").cast(pa.float64())
+    return pa.table(
+        {
+            "src_doc_id": part.column("src_doc_id"),
+            "tgt_doc_id": part.column("tgt_doc_id"),
+            "pair": pc.binary_join_element_wise(part.column("src_lang"), part.column("tgt_lang"), "-"),
+            "src_n": src_n,
+            "tgt_n": tgt_n,
+            "src_aligned": pc.if_else(both, src_n, 0),
+            "tgt_aligned": pc.if_else(both, tgt_n, 0),
+            "null_beads": pc.cast(pc.invert(both), pa.int64()),
+            "score_sum": pc.fill_null(score, 0.0),
+            "scored": pc.cast(pc.is_valid(score), pa.int64()),
+            "score": pc.round(score, 3),
+        }
+    )
 
 
 def _alignments(out: Location) -> dict[str, Any]:
@@ -246,61 +288,45 @@ def _alignments(out: Location) -> dict[str, Any]:
     A side's coverage is the share of its sentences that sit in a bead with sentences on both sides
     (the aligner puts every sentence in exactly one bead, 1-0 and 0-1 beads included).
     """
-    bead_types: Counter = Counter()
-    scores: Counter = Counter()
-    pairs: dict[str, dict[str, Any]] = defaultdict(lambda: {"document_pairs": set(), "beads": 0, "src_sentences": 0, "src_aligned": 0, "tgt_sentences": 0, "tgt_aligned": 0, "score_sum": 0.0, "scored": 0})
-    documents: dict[tuple[str, str], dict[str, Any]] = {}
+    types, documents, scores = [], [], Counter()
     for part in iter_output_table(out, "alignments", columns=["src_doc_id", "tgt_doc_id", "src_lang", "tgt_lang", "src_sents", "tgt_sents", "score"]):
-        src_n = pc.list_value_length(part.column("src_sents")).to_pylist()
-        tgt_n = pc.list_value_length(part.column("tgt_sents")).to_pylist()
-        columns = [part.column(c).to_pylist() for c in ("src_doc_id", "tgt_doc_id", "src_lang", "tgt_lang", "score")]
-        for src_doc, tgt_doc, src_lang, tgt_lang, score, ns, nt in zip(*columns, src_n, tgt_n):
-            bead_types[f"{ns}-{nt}"] += 1
-            both = ns > 0 and nt > 0
-            pair = pairs[f"{src_lang}-{tgt_lang}"]
-            pair["document_pairs"].add((src_doc, tgt_doc))
-            pair["beads"] += 1
-            pair["src_sentences"] += ns
-            pair["tgt_sentences"] += nt
-            pair["src_aligned"] += ns if both else 0
-            pair["tgt_aligned"] += nt if both else 0
-            doc = documents.setdefault((src_doc, tgt_doc), {"pair": f"{src_lang}-{tgt_lang}", "beads": 0, "null_beads": 0, "score_sum": 0.0, "scored": 0})
-            doc["beads"] += 1
-            doc["null_beads"] += 0 if both else 1
-            if score is not None:
-                scores[round(score, 3)] += 1
-                for entry in (pair, doc):
-                    entry["score_sum"] += score
-                    entry["scored"] += 1
-    worst = sorted(documents.items(), key=lambda item: (_mean(item[1]), -item[1]["null_beads"], item[0]))[:WORST_DOCUMENTS]
+        beads = _bead_columns(part)
+        types.append(_summed(beads, ["src_n", "tgt_n"], []))
+        documents.append(_summed(beads, ["src_doc_id", "tgt_doc_id", "pair"], _BEAD_SUMS))
+        scores.update({row["values"]: row["counts"] for row in pc.value_counts(beads.column("score").drop_null()).to_pylist()})
+    bead_types = Counter({f"{row['src_n']}-{row['tgt_n']}": row["count_all"] for row in _regroup(types, ["src_n", "tgt_n"], []).to_pylist()})
+    docs = _regroup(documents, ["src_doc_id", "tgt_doc_id", "pair"], _BEAD_SUMS).rename_columns({"count_all": "beads"})
+    mean = pc.divide(docs.column("score_sum"), pc.if_else(pc.greater(docs.column("scored"), 0), docs.column("scored"), None).cast(pa.float64()))
+    worst = docs.append_column("mean_score", mean).sort_by([("mean_score", "ascending"), ("null_beads", "descending"), ("src_doc_id", "ascending"), ("tgt_doc_id", "ascending")])
+    pairs = _summed(docs, ["pair"], [*_BEAD_SUMS, "beads"])
     return {
         "beads": sum(bead_types.values()),
-        "document_pairs": len(documents),
+        "document_pairs": docs.num_rows,
         "bead_types": dict(sorted(bead_types.items(), key=lambda item: (-item[1], item[0]))),
         "scores": distribution(scores, bins=[i / 20 for i in range(21)]),
         "pairs": {
-            name: {
-                "document_pairs": len(p["document_pairs"]),
+            p["pair"]: {
+                "document_pairs": p["count_all"],
                 "beads": p["beads"],
-                "src_sentences": p["src_sentences"],
+                "src_sentences": p["src_n"],
                 "src_aligned": p["src_aligned"],
-                "src_coverage": round(p["src_aligned"] / p["src_sentences"], 4) if p["src_sentences"] else None,
-                "tgt_sentences": p["tgt_sentences"],
+                "src_coverage": round(p["src_aligned"] / p["src_n"], 4) if p["src_n"] else None,
+                "tgt_sentences": p["tgt_n"],
                 "tgt_aligned": p["tgt_aligned"],
-                "tgt_coverage": round(p["tgt_aligned"] / p["tgt_sentences"], 4) if p["tgt_sentences"] else None,
-                "mean_score": _mean(p),
+                "tgt_coverage": round(p["tgt_aligned"] / p["tgt_n"], 4) if p["tgt_n"] else None,
+                "mean_score": _mean(p["score_sum"], p["scored"]),
             }
-            for name, p in sorted(pairs.items())
+            for p in sorted(pairs.to_pylist(), key=lambda p: p["pair"])
         },
         "worst": [
-            {"src_doc_id": src, "tgt_doc_id": tgt, "pair": d["pair"], "beads": d["beads"], "null_beads": d["null_beads"], "mean_score": _mean(d)}
-            for (src, tgt), d in worst
+            {"src_doc_id": d["src_doc_id"], "tgt_doc_id": d["tgt_doc_id"], "pair": d["pair"], "beads": d["beads"], "null_beads": d["null_beads"], "mean_score": _mean(d["score_sum"], d["scored"])}
+            for d in worst.slice(0, WORST_DOCUMENTS).to_pylist()
         ],
     }
 
 
-def _mean(entry: dict[str, Any]) -> float | None:
-    return round(entry["score_sum"] / entry["scored"], 4) if entry["scored"] else None
+def _mean(total: float, n: int) -> float | None:
+    return round(total / n, 4) if n else None
 
 
 def _run_info(out: Location, totals: dict[str, int]) -> dict[str, Any]:
@@ -311,6 +337,10 @@ def _run_info(out: Location, totals: dict[str, int]) -> dict[str, Any]:
         shard: {key: m.get(key) for key in ("status", "tasks", "documents", "rows", "errors", "seconds", "timings")}
         for shard, m in sorted(manifests.items())
     }
+    stages: Counter = Counter()
+    for s in shards.values():
+        if s["status"] == "done":
+            stages.update(s["timings"] or {})
     busy = sum(s["seconds"] or 0.0 for s in shards.values() if s["status"] == "done")
     documents = sum(s["documents"] or 0 for s in shards.values() if s["status"] == "done")
     return {
@@ -324,6 +354,7 @@ def _run_info(out: Location, totals: dict[str, int]) -> dict[str, Any]:
         "versions": run.get("versions", {}),
         "shards": shards,
         "busy_seconds": round(busy, 4),
+        "stage_seconds": {stage: round(seconds, 4) for stage, seconds in sorted(stages.items())},
         "documents_per_second": round(documents / busy, 3) if busy else None,
         "tokens_per_second": round(totals["tokens"] / busy, 3) if busy else None,
     }
