@@ -6,6 +6,8 @@ import time
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks.money import DATA_FILE, Money, MoneyPolicy, find_money
 
@@ -242,3 +244,18 @@ def test_every_currency_of_the_data(lang: str, phrase: str, code: str, flags: se
 def test_every_iso_code_of_the_data(lang: str, codes: str) -> None:
     for code in codes.split():
         assert found(f"Paid 7 {code}.", "en") == [(f"7 {code}", "7", code)]
+
+
+PIECES = ["1", "23", "456", "7890", " ", "\u00a0", ",", ".", "'", "’", "-", "$", "€", "US$", "USD", "m", "bn", "T", "k",
+          "million", "millions", "milliard", "d'", "de ", "euros", "tỷ", "triệu", "nghìn", "đồng", "đ", "đô la", "a ", "hai ", "\n"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.sampled_from(["en", "fr", "vi", "de"]))
+def test_mentions_are_ordered_disjoint_and_exact(pieces: list[str], lang: str) -> None:
+    text = "".join(pieces)
+    previous_end = 0
+    for m in find_money(text, lang):
+        assert previous_end <= m.start < m.end and text[m.start : m.end] == m.text
+        assert len(m.currency) == 3 and m.amount.is_finite()
+        previous_end = m.end
