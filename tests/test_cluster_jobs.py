@@ -1,0 +1,113 @@
+"""SLURM job scripts and Kubernetes cluster specs from the config, without SLURM or Kubernetes; the shipped templates;
+missing extras named; and no model loaded at import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import resources
+
+import pytest
+import yaml
+
+from cluster import config as configuration
+from cluster.client import MissingExtra, kubernetes_spec, slurm_cluster
+
+SLURM = {
+    "type": "slurm",
+    "n_workers": 8,
+    "slurm": {
+        "cores": 4,
+        "memory": "16GiB",
+        "walltime": "02:30:00",
+        "queue": "batch",
+        "account": "nlp-team",
+        "job_extra_directives": ["--constraint=skylake"],
+        "lifetime": "140m",
+        "lifetime_stagger": "5m",
+    },
+}
+KUBERNETES = {
+    "type": "kubernetes",
+    "n_workers": 6,
+    "kubernetes": {
+        "image": "registry.example.com/polycorpus:1.2",
+        "resources": {"requests": {"cpu": "1", "memory": "3Gi"}, "limits": {"cpu": "1", "memory": "3Gi"}},
+        "env": {"AWS_ENDPOINT_URL": "http://minio:9000"},
+        "lifetime": "2h",
+    },
+}
+
+
+def test_slurm_job_script_carries_the_config() -> None:
+    cfg = configuration.load(None, {"cluster": SLURM})["cluster"]
+    cluster = slurm_cluster(cfg)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    directives = [line for line in script.splitlines() if line.startswith("#SBATCH")]
+    assert "#SBATCH -A nlp-team" in directives
+    assert "#SBATCH -p batch" in directives
+    assert "#SBATCH -t 02:30:00" in directives
+    assert "#SBATCH --cpus-per-task=4" in directives
+    assert "#SBATCH --mem=16G" in directives
+    assert "#SBATCH --constraint=skylake" in directives
+    command = script.strip().splitlines()[-1]
+    assert "--nthreads 1" in command and "--nworkers 4" in command, "4 cores: 4 single-threaded worker processes"
+    assert "--lifetime 140m" in command and "--lifetime-stagger 5m" in command
+    assert command.startswith(sys.executable)
+
+
+def test_kubernetes_spec_carries_the_config() -> None:
+    cfg = configuration.load(None, {"cluster": KUBERNETES})["cluster"]
+    spec = kubernetes_spec(cfg)
+    assert spec["kind"] == "DaskCluster" and spec["metadata"]["name"] == "polycorpus"
+    worker = spec["spec"]["worker"]
+    assert worker["replicas"] == 6
+    [container] = worker["spec"]["containers"]
+    assert container["image"] == "registry.example.com/polycorpus:1.2"
+    assert container["resources"]["limits"] == {"cpu": "1", "memory": "3Gi"}
+    assert {"name": "AWS_ENDPOINT_URL", "value": "http://minio:9000"} in container["env"]
+    args = container["args"]
+    assert args[args.index("--nthreads") + 1] == "1" and args[args.index("--lifetime") + 1] == "2h"
+    assert spec["spec"]["scheduler"]["spec"]["containers"][0]["image"] == "registry.example.com/polycorpus:1.2"
+
+
+def test_adaptive_kubernetes_starts_at_the_minimum() -> None:
+    cfg = configuration.load(None, {"cluster": {"type": "kubernetes", "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}}})["cluster"]
+    assert kubernetes_spec(cfg)["spec"]["worker"]["replicas"] == 2
+
+
+@pytest.mark.parametrize(("kind", "module", "extra"), [("slurm", "dask_jobqueue", "slurm"), ("kubernetes", "dask_kubernetes.operator", "kubernetes")])
+def test_a_missing_extra_is_named(kind: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # what an environment without the extra looks like to import
+    cfg = configuration.load(None, {"cluster": SLURM if kind == "slurm" else KUBERNETES})["cluster"]
+    with pytest.raises(MissingExtra, match=rf"pip install 'polycorpus\[{extra}\]'"):
+        slurm_cluster(cfg) if kind == "slurm" else kubernetes_spec(cfg)
+
+
+def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
+    templates = resources.files("cluster").joinpath("templates")
+    sbatch = templates.joinpath("slurm.sbatch")
+    assert subprocess.run(["bash", "-n", str(sbatch)], capture_output=True).returncode == 0
+    text = sbatch.read_text()
+    assert "dask\" scheduler --scheduler-file" in text and "--nthreads 1" in text and "--lifetime" in text
+    assert "--cluster address --scheduler-file" in text
+    job = yaml.safe_load(templates.joinpath("kubernetes-daskjob.yaml").read_text())
+    assert job["kind"] == "DaskJob"
+    args = job["spec"]["job"]["spec"]["containers"][0]["args"]
+    assert args[:2] == ["polycorpus", "run"] and "$(DASK_SCHEDULER_ADDRESS)" in args
+    worker_args = job["spec"]["cluster"]["spec"]["worker"]["spec"]["containers"][0]["args"]
+    assert worker_args[worker_args.index("--nthreads") + 1] == "1"
+
+
+def test_importing_loads_no_model() -> None:
+    code = (
+        "import sys, cluster.cli, cluster.runner, cluster.client, tasks.shard\n"
+        "from tasks.pipelines import get_nlp\n"
+        "assert get_nlp.cache_info().currsize == 0\n"
+        "assert 'fr_core_news_sm' not in sys.modules and 'pyvi' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
