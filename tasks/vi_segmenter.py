@@ -120,6 +120,9 @@ def _syllable(surface: str, known: frozenset[str]) -> _Syllable:
     )
 
 
+_LOWER, _OWN, _AS_PREV, _AS_NEXT = (operator.attrgetter(a) for a in ("lower", "own", "as_prev", "as_next"))
+
+
 class Syllables(NamedTuple):
     """The syllables of a text and their offsets (end exclusive)."""
 
@@ -188,8 +191,7 @@ class VietnameseSegmenter:
         syllables = self.syllables(text)
         if not syllables.surfaces:
             return []
-        cache = self.cache
-        info = [cache[s] for s in syllables.surfaces]
+        info = list(map(self.cache.__getitem__, syllables.surfaces))
         joins = self._joins(text, syllables, info)
         heads = [i for i, join in enumerate(joins) if not join]
         tails = heads[1:] + [len(info)]
@@ -199,21 +201,19 @@ class VietnameseSegmenter:
 
     def _labels(self, info: list[_Syllable]) -> list[str]:
         """pyvi's CRF labels (B_W / I_W), from the same feature strings sklearn-crfsuite would make."""
-        lowers = [e.lower for e in info]
-        bi_grams, tri_grams = self.model.bi_grams, self.model.tri_grams
-        pairs = [a + " " + b for a, b in zip(lowers, lowers[1:])]
-        bigram = [p in bi_grams for p in pairs]
-        trigram = [p + " " + c in tri_grams for p, c in zip(pairs, lowers[2:])]
+        # Built with map() over whole sequences: this runs once per syllable and is the hot loop.
+        lowers = list(map(_LOWER, info))
+        bigram = list(map(self.model.bi_grams.__contains__, map(" ".join, zip(lowers, lowers[1:]))))
+        trigram = list(map(self.model.tri_grams.__contains__, map(" ".join, zip(lowers, lowers[1:], lowers[2:]))))
         # Item i: own features, then the previous syllable's, the n-grams ending at i, the next
         # syllable's, the n-grams starting at i: pyvi's dict order, so crfsuite sums the same way.
-        before = [_NONE] + [_BEFORE[b, t] for b, t in zip(bigram, [False, *trigram])]
-        after = [_AFTER[b, t] for b, t in zip(bigram, [*trigram, False])] + [_NONE]
-        previous = [_NONE] + [e.as_prev for e in info[:-1]]
-        following = [e.as_next for e in info[1:]] + [_NONE]
-        items = [
-            e.own + p + b + f + a for e, p, b, f, a in zip(info, previous, before, following, after)
-        ]
-        return self.model.tagger.tag(items)
+        before = [_NONE, *map(_BEFORE.__getitem__, zip(bigram, [False, *trigram]))]
+        after = [*map(_AFTER.__getitem__, zip(bigram, [*trigram, False])), _NONE]
+        previous = [_NONE, *map(_AS_PREV, info[:-1])]
+        following = [*map(_AS_NEXT, info[1:]), _NONE]
+        add = operator.add
+        items = map(add, map(add, map(add, map(add, map(_OWN, info), previous), before), following), after)
+        return self.model.tagger.tag(list(items))
 
     def _joins(self, text: str, syllables: Syllables, info: list[_Syllable]) -> list[bool]:
         """Whether each syllable continues the previous one's word: CRF label, pyvi's post-rules, fixes."""

@@ -78,7 +78,13 @@ class VietnameseTokenizer:
 
 def words_and_spaces(text: str, spans: Iterable[tuple[int, int]]) -> tuple[list[str], list[bool]]:
     """spaCy's words and spaces for `text` cut at `spans`; the gaps become whitespace, as spaCy does."""
-    words: list[str] = []
+    spans = list(spans)
+    words = [text[start:end] for start, end in spans]
+    bounds = [0, *(b for span in spans for b in span), len(text)]
+    gaps = [text[end:start] for end, start in zip(bounds[::2], bounds[1::2])]
+    if words and gaps[0] == "" and _SIMPLE_GAPS.issuperset(gaps):  # the usual case: "" or " " between words
+        return words, [gap == " " for gap in gaps[1:]]
+    words = []
     spaces: list[bool] = []
     pos = 0
     for start, end in spans:
@@ -90,6 +96,9 @@ def words_and_spaces(text: str, spans: Iterable[tuple[int, int]]) -> tuple[list[
     if pos < len(text):
         _add_gap(text[pos:], words, spaces)
     return words, spaces
+
+
+_SIMPLE_GAPS = frozenset({"", " "})
 
 
 def _add_gap(gap: str, words: list[str], spaces: list[bool]) -> None:
