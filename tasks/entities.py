@@ -29,7 +29,7 @@ _AMOUNT_PLACES = Decimal("0.000001")  # the entities table stores amounts as dec
 
 __all__ = [
     "Entity", "EntityLink", "EntityOptions", "GroupDoc", "add_entity_pipes", "default_spec",
-    "entities_for_texts", "entities_from_doc", "entity_tables", "link_group", "normalize",
+    "entities_for_texts", "entities_from_doc", "entity_record", "entity_tables", "link_group", "normalize",
 ]
 
 
@@ -130,6 +130,15 @@ def entity_tables(documents: list[dict], entities_by_doc: dict[str, list[Entity]
             for link in links
         ]
     return ent_rows, link_rows
+
+
+def entity_record(entity: Entity) -> dict:
+    """One entity as the line tool prints it: amount as a decimal string (or null), score as a float."""
+    return {
+        "start": entity.start, "end": entity.end, "label": entity.label, "text": entity.text, "norm": entity.norm,
+        "amount": f"{entity.amount:f}" if entity.amount is not None else None, "currency": entity.currency,
+        "source": entity.source, "score": entity.score,
+    }
 
 
 def normalize(surface: str) -> str:

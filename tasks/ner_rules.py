@@ -143,6 +143,9 @@ def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     out = []
     for surname in surnames:
         for match in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", doc.text):
+            following = doc.text[match.end() : match.end() + 2]
+            if len(following) == 2 and following[0] == " " and following[1].isupper():
+                continue  # part of a longer name: "Hà" of "Trần Hồng Hà" is not the "Hà" of "Hà Nội"
             out.append(Mention(match.start(), match.end(), "PERSON", "rule", 0.7, PRIORITY_ALIAS))
     return out
 

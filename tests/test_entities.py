@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from corpus.schemas import to_table
-from tasks.entities import EntityOptions, GroupDoc, entities_for_texts, entities_from_doc, entity_tables, link_group
+from tasks.entities import EntityOptions, GroupDoc, entities_for_texts, entities_from_doc, entity_record, entity_tables, link_group
 from tasks.gazetteer import GazetteerError, read_gazetteer
 from tasks.pipelines import LanguageSpec, get_nlp
 
@@ -134,3 +135,12 @@ def test_entities_from_doc_needs_the_entity_components() -> None:
     doc = nlp.make_doc("Nothing here.")
     with pytest.raises(RuntimeError, match="add_entity_pipes"):
         entities_from_doc(doc, "en", OPTIONS)
+
+
+def test_entity_record_is_the_line_tool_json() -> None:
+    (entities,) = entities_for_texts(["Le groupe a levé 1,5 milliard d'euros auprès de Sanofi."], "fr", OPTIONS)
+    records = [entity_record(e) for e in entities]
+    assert json.loads(json.dumps(records)) == records
+    money = [r for r in records if r["label"] == "MONEY"]
+    assert [(m["amount"], m["currency"]) for m in money] == [("1500000000", "EUR")]
+    assert {"start", "end", "label", "text", "norm", "amount", "currency", "source", "score"} == set(records[0])
