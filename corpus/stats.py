@@ -130,17 +130,18 @@ def _corpus(out: Location, docs: Location) -> tuple[dict[str, dict[str, int]], d
     tokens_per_sent: dict[str, Counter] = defaultdict(Counter)
     for name in docs.list(suffix=".parquet"):
         part = docs.read_table(name, columns=["lang", "text"])
-        for lang, chars in zip(part.column("lang").to_pylist(), pc.utf8_length(part.column("text")).to_pylist()):
-            languages[lang]["documents"] += 1
-            doc_chars[lang][chars] += 1
+        chars = pa.table({"lang": part.column("lang"), "n": pc.utf8_length(part.column("text"))})
+        for row in _summed(chars, ["lang", "n"], []).to_pylist():
+            languages[row["lang"]]["documents"] += row["count_all"]
+            doc_chars[row["lang"]][row["n"]] += row["count_all"]
     for part in iter_output_table(out, "tokens", columns=["doc_id", "lang", "tokens"]):
         lengths = pa.table({"doc_id": part.column("doc_id"), "lang": part.column("lang"), "n": pc.list_value_length(part.column("tokens"))})
-        for lang, n in zip(lengths.column("lang").to_pylist(), lengths.column("n").to_pylist()):
-            tokens_per_sent[lang][n] += 1
-            languages[lang]["sentences"] += 1
-            languages[lang]["tokens"] += n
+        for row in _summed(lengths, ["lang", "n"], []).to_pylist():
+            tokens_per_sent[row["lang"]][row["n"]] += row["count_all"]
+            languages[row["lang"]]["sentences"] += row["count_all"]
+            languages[row["lang"]]["tokens"] += row["n"] * row["count_all"]
         # A document's sentences all sit in its shard's part file, so per-part counts are whole.
-        for row in lengths.group_by(["doc_id", "lang"]).aggregate([([], "count_all")]).to_pylist():
+        for row in _summed(lengths, ["doc_id", "lang"], []).to_pylist():
             sents_per_doc[row["lang"]][row["count_all"]] += 1
     ordered = sorted(languages)
     lengths_by_lang = {
