@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -210,3 +211,9 @@ def test_report_renders_in_headless_chromium(annotated: Path, tmp_path: Path) ->
     # overview: 3 length distributions; entities: 1 label chart; alignment: bead types + scores; run: shard times
     assert plots == 7
     assert "Worst-aligned documents" in dom and "superstar-coders-fr" in dom
+
+
+def test_corpus_rendering_imports_no_nlp_or_dask() -> None:
+    code = "import sys, corpus.report, corpus.show; print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'dask', 'distributed', 'tasks'}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert result.stdout.strip() == "[]"
