@@ -238,13 +238,15 @@ def _percent(value: float | None) -> str | None:
 
 
 def _errors(stats: dict[str, Any]) -> str:
+    failed = "".join(f"<li><code>{_e(shard)}</code>: {_e(message)}</li>" for shard, message in sorted(stats["failed_shards"].items()))
+    failed = f"<p>Failed shards (rerun with <code>--retry-failed</code>):</p><ul>{failed}</ul>" if failed else ""
     if not stats["error_types"]:
-        return '<p>No errors: <span data-stat="errors">0</span> error rows.</p>'
+        return failed + '<p>No errors: <span data-stat="errors">0</span> error rows.</p>'
     rows = [
         f"<td>{_e(r['stage'])}</td><td>{_e(r['error_type'])}</td>" + _num(r["count"]) + f"<td><code>{_e(r['doc_id'] or '(whole shard)')}</code> in {_e(r['shard'])}: {_e(r['message'])}</td>"
         for r in stats["error_types"]
     ]
-    return f'<p><span data-stat="errors">{stats["errors"]:,}</span> error rows.</p>' + _table(["stage", "type", "count", "example"], rows)
+    return failed + f'<p><span data-stat="errors">{stats["errors"]:,}</span> error rows.</p>' + _table(["stage", "type", "count", "example"], rows)
 
 
 def _run(stats: dict[str, Any], plots: _Plots) -> str:

@@ -114,6 +114,7 @@ def corpus_stats(out: Location) -> dict[str, Any]:
         "shards": {state: len(status[state]) for state in ("done", "failed", "pending")},
         "errors": sum(row["count"] for row in error_types),
         "error_types": error_types,
+        "failed_shards": status["errors"],
         "lengths": lengths,
         "entities": _entities(out) if has_table(out, "entities") else None,
         "entity_links": _entity_links(out) if has_table(out, "entity_links") else None,
@@ -174,7 +175,7 @@ def _entities(out: Location) -> dict[str, Any]:
     sources: Counter = Counter()
     money: dict[str, dict[str, Any]] = defaultdict(lambda: {"mentions": 0, "with_amount": 0, "total": Decimal(0)})
     for part in iter_output_table(out, "entities", columns=["lang", "label", "norm", "amount", "currency", "source"]):
-        for row in part.group_by(["lang", "label", "norm"]).aggregate([([], "count_all")]).to_pylist():
+        for row in _summed(part, ["lang", "label", "norm"], []).to_pylist():
             by_lang[row["lang"]][row["label"]] += row["count_all"]
             if row["label"] in ("PERSON", "ORG"):
                 names[(row["lang"], row["label"])][row["norm"]] += row["count_all"]

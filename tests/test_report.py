@@ -217,3 +217,18 @@ def test_corpus_rendering_imports_no_nlp_or_dask() -> None:
     code = "import sys, corpus.report, corpus.show; print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'dask', 'distributed', 'tasks'}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     assert result.stdout.strip() == "[]"
+
+
+def test_failed_shards_are_listed(sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(sample_run, out)
+    manifest_path = out / "_manifest" / "part-00000.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest.update(status="failed", error="MemoryError: worker killed")
+    manifest_path.write_text(json.dumps(manifest))
+    stats = _stats_json(out, capsys)
+    assert stats["shards"] == {"done": 0, "failed": 1, "pending": 0}
+    assert stats["failed_shards"] == {"part-00000.parquet": "MemoryError: worker killed"}
+    assert stats["run"]["documents_per_second"] is None
+    assert polycorpus("report", out) == 0
+    assert "<code>part-00000.parquet</code>: MemoryError: worker killed" in (out / "report.html").read_text(encoding="utf-8")
