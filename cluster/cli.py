@@ -320,11 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("default")
     from corpus.ingest import IngestError
     from tasks.langid import DetectorUnavailable
-    from tasks.shard import ShardError
 
     try:
         return args.func(args)
-    except (UsageError, ConfigError, IngestError, ShardError, DetectorUnavailable, FileNotFoundError) as exc:
+    except (UsageError, ConfigError, IngestError, DetectorUnavailable, FileNotFoundError) as exc:
         print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
