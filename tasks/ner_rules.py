@@ -234,7 +234,8 @@ class EntityRules:
             if text in heads and (i == 0 or not is_capitalized(doc[i - 1].text) or doc[i - 1].text in not_names):
                 end = name_run(doc, i + 1, not_names, particles=True, stop=entity_starts)
                 if end == i + 1 and i + 2 < len(doc) and doc[i + 1].text in place_links:
-                    end = max(i + 1, name_run(doc, i + 2, not_names, particles=True, stop=entity_starts))
+                    after_link = name_run(doc, i + 2, not_names, particles=True, stop=entity_starts)
+                    end = after_link if after_link > i + 2 else end
                 if end > i + 1:
                     add(i, end, "ORG", 0.8, PRIORITY_CUE)
             if text in team_dets:
@@ -276,8 +277,11 @@ def clean_person(doc: Doc, span: Span, lang: str) -> Span | None:
         end -= 1
     if start >= end:
         return None
-    if all(doc[k].text in cue(lang, "not_names") for k in range(start, end)):
-        return None
+    not_names = cue(lang, "not_names")
+    if not any(is_capitalized(doc[k].text) and doc[k].text not in not_names for k in range(start, end)):
+        return None  # "Le roi"
+    if doc[end - 1].text in ("Jr", "Sr") and end < len(doc) and doc[end].text == "." and not doc[end - 1].whitespace_:
+        return doc[start : end + 1]  # "Lon Chaney Jr." keeps its period
     if 0 < start and end < len(doc) and doc[start - 1].text in QUOTES and doc[end].text in QUOTES:
         return None
     return doc[start:end]

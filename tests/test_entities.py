@@ -144,3 +144,11 @@ def test_entity_record_is_the_line_tool_json() -> None:
     money = [r for r in records if r["label"] == "MONEY"]
     assert [(m["amount"], m["currency"]) for m in money] == [("1500000000", "EUR")]
     assert {"start", "end", "label", "text", "norm", "amount", "currency", "source", "score"} == set(records[0])
+
+
+def test_french_team_names_and_person_cleanup() -> None:
+    found = spans("En 2004, il signe aux Falcons de Springfield, puis rejoint la compagnie aérienne Zéphyrair.", "fr")
+    assert {("Falcons de Springfield", "ORG"), ("Zéphyrair", "ORG")} <= found
+    found = spans("Le roi aurait eu d'autres enfants, selon M. Durandal.", "fr")
+    assert ("Durandal", "PERSON") in found
+    assert not any(text.startswith("Le") for text, _ in found)
