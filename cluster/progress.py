@@ -84,7 +84,7 @@ class Progress:
         rate = self.done_docs / elapsed if elapsed > 0 else 0.0
         return (
             f"[{'#' * filled}{'.' * (_WIDTH - filled)}] {share:4.0%} shards {self.finished}/{self.total}"
-            f" docs {self.done_docs}/{self.total_docs} ({rate:.0f}/s) failed {self.failed}"
+            f" docs {self.done_docs}/{self.total_docs} ({rate:.{0 if rate >= 10 else 1}f}/s) failed {self.failed}"
             f" elapsed {_duration(elapsed)} eta {_duration(eta)}"
         )
 
