@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tasks.entities import EntityOptions, entities_for_texts  # noqa: E402
+from tasks.pipelines import LanguageSpec  # noqa: E402
 
 LABEL_MAP = {
     "PER": "PERSON", "PERSON": "PERSON", "Person": "PERSON", "NAME": "PERSON",
@@ -161,12 +162,12 @@ def score(gold: list[set], pred: list[set]) -> dict[str, dict[str, float]]:
     return out
 
 
-def predict(texts: Iterable[str], lang: str, options: EntityOptions) -> list[set[tuple[int, int, str]]]:
+def predict(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec | None = None) -> list[set[tuple[int, int, str]]]:
     """Predicted (start, end, label) spans per text."""
-    return [{(e.start, e.end, e.label) for e in ents} for ents in entities_for_texts(texts, lang, options)]
+    return [{(e.start, e.end, e.label) for e in ents} for ents in entities_for_texts(texts, lang, options, spec)]
 
 
-def eval_ner(eval_dir: Path, options: EntityOptions, labels_of: dict[str, tuple[str, ...]]) -> dict[str, dict]:
+def eval_ner(eval_dir: Path, options: EntityOptions, labels_of: dict[str, tuple[str, ...]], specs: dict[str, LanguageSpec]) -> dict[str, dict]:
     """Scores on every NER gold set, restricted to the labels each set annotates."""
     ner = eval_dir / "ner"
     sets = {
@@ -174,13 +175,14 @@ def eval_ner(eval_dir: Path, options: EntityOptions, labels_of: dict[str, tuple[
         "fr/europeana-1906": ("fr", read_token_file(ner / "fr/europeana_enp_FR.bnf.bio", " ", 0, 1, max_tokens=60)),
         "en/wikigold": ("en", read_token_file(ner / "en/wikigold.conll.txt", " ", 0, 1)),
         "en/re3d-train": ("en", read_token_file(ner / "en/re3d-train.conll", "\t", 0, 1)),
+        "en/re3d-test": ("en", read_token_file(ner / "en/re3d-test.conll", "\t", 0, 1)),
         "vi/news_dev": ("vi", read_vi_news(ner / "vi/news_dev.tsv")),
     }
     results = {}
     for name, (lang, sentences) in sets.items():
         keep = labels_of.get(name, ("PERSON", "ORG"))
         texts = [s.text for s in sentences]
-        preds = [{p for p in ps if p[2] in keep} for ps in predict(texts, lang, options)]
+        preds = [{p for p in ps if p[2] in keep} for ps in predict(texts, lang, options, specs.get(lang))]
         golds = [{g for g in s.spans if g[2] in keep} for s in sentences]
         if lang == "vi":
             preds = [{vi_relaxed(p, g, t) for p in ps} for ps, g, t in zip(preds, golds, texts)]
@@ -225,9 +227,12 @@ def eval_speed(eval_dir: Path, options: EntityOptions, repeats: int, n_sentences
     }
     full_sm = spacy.load("fr_core_news_sm")
     out: dict[str, dict[str, float]] = {}
-    for lang, texts in samples.items():
-        list(entities_for_texts(texts[:10], lang, options))  # load the pipeline outside the timing
-        out[f"entities.{lang}"] = {"words_per_s": words_per_second(texts, lambda ts: list(entities_for_texts(ts, lang, options)), repeats)}
+    runs = [(f"entities.{lang}", lang, None) for lang in samples]
+    runs.append(("entities.fr (sm model)", "fr", LanguageSpec(model="fr_core_news_sm")))
+    for name, lang, spec in runs:
+        texts = samples[lang]
+        list(entities_for_texts(texts[:10], lang, options, spec))  # load the pipeline outside the timing
+        out[name] = {"words_per_s": words_per_second(texts, lambda ts: list(entities_for_texts(ts, lang, options, spec)), repeats)}
     out["fr_core_news_sm.full"] = {"words_per_s": words_per_second(samples["fr"], lambda ts: list(full_sm.pipe(ts)), repeats)}
     base = out["fr_core_news_sm.full"]["words_per_s"]
     for row in out.values():
@@ -243,9 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per speed measurement (median)")
     parser.add_argument("--speed-sentences", type=int, default=300)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--fr-model", default=None, help="spaCy model for French accuracy (default: the shipped default)")
+    parser.add_argument("--en-model", default=None, help="an installed English spaCy model (default: rules only)")
     args = parser.parse_args(argv)
     options = EntityOptions(gazetteer=args.gazetteer)
-    results: dict[str, dict] = {"ner": eval_ner(args.eval_dir, options, {"en/re3d-train": LABELS})}
+    specs = {lang: LanguageSpec(model=model) for lang, model in (("fr", args.fr_model), ("en", args.en_model)) if model}
+    results: dict[str, dict] = {"ner": eval_ner(args.eval_dir, options, {"en/re3d-train": LABELS, "en/re3d-test": LABELS}, specs)}
     results["money"] = eval_money(args.eval_dir, options)
     print(f"{'set':<22}{'label':<8}{'P':>7}{'R':>7}{'F1':>7}{'gold':>7}{'pred':>7}")
     for group in ("ner", "money"):

@@ -139,7 +139,7 @@ class ViEntities:
         if n_syllables >= 2 and text.isascii():
             if any(word in _ORG_WORDS for word in text.split()):
                 return [self._mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
-            if n_syllables <= 4 and not any(ch.isdigit() for ch in text):
+            if n_syllables <= 4 and all(word.istitle() and word.isalpha() for word in text.split()):
                 proper = all(tag_of.get(w.i) == "Np" for w in words[a:b])
                 return [self._mention(words, a, b, "PERSON", "rule", 0.7 if proper or not sent_start else 0.6, PRIORITY_MODEL)]
         if n_syllables == 1 and (_ACRONYM.match(text) or _CAMEL.match(text)):

@@ -83,6 +83,8 @@ def test_projection_types_a_confident_string_in_the_translation() -> None:
         ("Theo ông Đỗ Minh Quân, Tập đoàn Ánh Dương sẽ mở rộng sang Đà Nẵng.", {("Đỗ Minh Quân", "PERSON"), ("Ánh Dương", "ORG")}),
         ("Peter Novak, CEO Acmecorp, đã tới Hà Nội.", {("Peter Novak", "PERSON"), ("Acmecorp", "ORG")}),
         ("Vinamilk và Masan công bố kết quả kinh doanh quý II.", {("Vinamilk", "ORG"), ("Masan", "ORG")}),
+        ("Phó thủ tướng Trần Hồng Hà đã tiếp đoàn doanh nghiệp tại Hà Nội.", {("Trần Hồng Hà", "PERSON")}),
+        ("Đội tuyển Việt Nam giành chức vô địch AFF Cup.", set()),
     ],
 )
 def test_vietnamese_titles_and_type_words_stay_outside_the_span(text: str, expected: set[tuple[str, str]]) -> None:
