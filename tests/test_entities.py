@@ -154,3 +154,8 @@ def test_french_team_names_and_person_cleanup() -> None:
     found = spans("Le roi aurait eu d'autres enfants, selon M. Durandal.", "fr")
     assert ("Durandal", "PERSON") in found
     assert not any(text.startswith("Le") for text, _ in found)
+
+
+def test_english_without_a_model_runs_on_rules_and_the_gazetteer() -> None:
+    found = spans("The chief executive of Tesla, Ms. Ortega, paid $3 million for Brightwave Inc. last year.", "en")
+    assert found == {("Tesla", "ORG"), ("Ortega", "PERSON"), ("$3 million", "MONEY"), ("Brightwave Inc.", "ORG")}
