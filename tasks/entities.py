@@ -8,23 +8,26 @@ share `entities_for_texts` / `entities_from_doc`.
 
 from __future__ import annotations
 
+import functools
+import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from tasks import gazetteer, ner_rules  # noqa: F401  (register the entity components)
+import tasks.ner_rules  # noqa: F401  (registers polycorpus_entity_rules and polycorpus_gazetteer)
 from tasks.entity_links import EntityLink, GroupDoc, link_group
 from tasks.pipelines import LanguageSpec, get_nlp
 
-# Pipelines used when the config names none: a model backs NER where one is installed and known good.
-DEFAULT_MODELS: dict[str, str | None] = {"fr": "fr_core_news_md", "en": None, "vi": None}
-ENTITY_LABELS = ("PERSON", "ORG", "MONEY")
-SOURCES = ("model", "rule", "gazetteer", "projection")
+# Models used when the config names none, best first: the first installed one backs NER for the
+# language (fr_core_news_md reaches the French targets; fr_core_news_sm does not, see benchmarks/ner_eval.py).
+DEFAULT_MODELS: dict[str, tuple[str, ...]] = {"fr": ("fr_core_news_md", "fr_core_news_sm")}
+log = logging.getLogger(__name__)
 _AMOUNT_PLACES = Decimal("0.000001")  # the entities table stores amounts as decimal128(38, 6)
 
 __all__ = [
@@ -57,9 +60,16 @@ class Entity:
     score: float | None = None
 
 
+@functools.lru_cache(maxsize=None)
 def default_spec(lang: str) -> LanguageSpec:
-    """The LanguageSpec of `lang` when the config gives none: fr_core_news_md for fr, blank elsewhere."""
-    return LanguageSpec(model=DEFAULT_MODELS.get(lang))
+    """The LanguageSpec of `lang` when the config gives none: the first installed of DEFAULT_MODELS, else blank."""
+    candidates = DEFAULT_MODELS.get(lang, ())
+    for i, model in enumerate(candidates):
+        if spacy.util.is_package(model):
+            if i:
+                log.warning("%s is not installed: %s entities use %s, below the accuracy targets", candidates[0], lang, model)
+            return LanguageSpec(model=model)
+    return LanguageSpec()
 
 
 def add_entity_pipes(nlp: Language, lang: str, options: EntityOptions) -> None:
