@@ -5,7 +5,8 @@ Ways, each timed from a fresh process (model loading included, process and clust
   dask-1    `cluster.runner.run` on a LocalCluster of 1 single-threaded worker process
   dask-2    the same with 2 worker processes
   pipe-2    spaCy's nlp.pipe(n_process=2) over the same texts, per language (parses only: no rows, no files)
-Repeated --runs times, interleaved, reporting medians and ratios to `plain`. Then peak worker RSS on
+Repeated --runs times, interleaved, reporting medians and ratios to `plain`, and the CPU seconds each way
+spent (workers, scheduler and client included), which a machine shared with other jobs distorts less than wall time. Then peak worker RSS on
 1 Dask worker for the corpus cut into 4 and into 32 shards. Documents are built from sentences of the
 bundled sample and of the texts in EVAL (alignment and NER sets), shuffled with a fixed seed. Usage:
 
@@ -106,11 +107,16 @@ def _config(tasks: list[str], cluster: dict[str, Any] | None = None) -> dict:
     return configuration.load(None, {"tasks": tasks, "cluster": cluster or {"type": "sync"}})
 
 
-# --- the four ways; each runs in a fresh process and returns (seconds, peak RSS in MB of the busiest process) ---
+# --- the four ways; each runs in a fresh process and returns (wall seconds, peak RSS in MB of the busiest process, CPU seconds) ---
 
 
-def _plain(docs: str, out: str, tasks: list[str]) -> tuple[float, float]:
-    started = time.perf_counter()
+def _cpu(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _plain(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
+    started, cpu = time.perf_counter(), _cpu()
     from cluster.runner import language_specs
     from cluster.config import config_hash
     from corpus.storage import Location
@@ -126,11 +132,11 @@ def _plain(docs: str, out: str, tasks: list[str]) -> tuple[float, float]:
         job = ShardJob(docs_url=docs, out_url=out, shard=shard, todo=tuple(tasks), already_done=(), languages=language_specs(config),
                        config_hash=config_hash(config), entity_options=entity_options, batch_size=config["run"]["batch_size"])
         process_shard(job)
-    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _cpu() - cpu
 
 
-def _pipe(docs: str, out: str, tasks: list[str]) -> tuple[float, float]:
-    started = time.perf_counter()
+def _pipe(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
+    started, cpu = time.perf_counter(), _cpu() + _cpu(resource.RUSAGE_CHILDREN)
     import pyarrow.parquet as pq
 
     from cluster.runner import language_specs
@@ -147,11 +153,11 @@ def _pipe(docs: str, out: str, tasks: list[str]) -> tuple[float, float]:
         for _ in nlp.pipe(texts, n_process=2, batch_size=64, disable=[d for d in disable if d in nlp.pipe_names]):
             pass
     peak = max(resource.getrusage(r).ru_maxrss for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return time.perf_counter() - started, peak / 1024
+    return time.perf_counter() - started, peak / 1024, _cpu() + _cpu(resource.RUSAGE_CHILDREN) - cpu
 
 
-def _dask(workers: int) -> Callable[[str, str, list[str]], tuple[float, float]]:
-    def way(docs: str, out: str, tasks: list[str]) -> tuple[float, float]:
+def _dask(workers: int) -> Callable[[str, str, list[str]], tuple[float, float, float]]:
+    def way(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
         from distributed import Client, LocalCluster
 
         from cluster.runner import run
@@ -159,23 +165,24 @@ def _dask(workers: int) -> Callable[[str, str, list[str]], tuple[float, float]]:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
             pids = list(client.run(os.getpid).values())
             sampler = RssSampler(pids)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             summary = run(docs, out, _config(tasks, {"type": "address", "scheduler_address": cluster.scheduler_address}))
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, _cpu() - cpu
             sampler.stop()
         if summary.failed:
             raise RuntimeError(f"shards failed: {summary.failed}")
-        return seconds, sampler.peak_mb
+        return seconds, sampler.peak_mb, cpu + sampler.cpu_seconds
 
     return way
 
 
 class RssSampler:
-    """Polls the resident set size of some processes every 0.2 s and keeps the largest seen."""
+    """Polls the resident set size of some processes every 0.2 s and keeps the largest seen; adds up their CPU time until stopped."""
 
     def __init__(self, pids: list[int]) -> None:
         self.processes = [psutil.Process(pid) for pid in pids]
-        self.peak_mb = 0.0
+        self.peak_mb = self.cpu_seconds = 0.0
+        self._cpu_start = [self._cpu(p) for p in self.processes]
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
@@ -188,10 +195,16 @@ class RssSampler:
                 except psutil.Error:
                     pass
 
+    @staticmethod
+    def _cpu(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
     def stop(self) -> None:
-        """Stop polling."""
+        """Stop polling and take the CPU seconds the processes spent since the start."""
         self._done.set()
         self._thread.join()
+        self.cpu_seconds = sum(self._cpu(p) - start for p, start in zip(self.processes, self._cpu_start))
 
 
 def _child(way: Callable, args: tuple, queue: Any) -> None:
@@ -201,7 +214,7 @@ def _child(way: Callable, args: tuple, queue: Any) -> None:
         queue.put(exc)
 
 
-def in_fresh_process(way: Callable, *args: Any) -> tuple[float, float]:
+def in_fresh_process(way: Callable, *args: Any) -> tuple[float, float, float]:
     """Run `way(*args)` in a new spawned process (cold caches, models loaded there) and return its result."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
@@ -217,12 +230,12 @@ def in_fresh_process(way: Callable, *args: Any) -> tuple[float, float]:
 WAYS: dict[str, Callable] = {"plain": _plain, "dask-1": _dask(1), "dask-2": _dask(2), "pipe-2": _pipe}
 
 
-def _run_way(name: str, docs: str, out: str, tasks: list[str]) -> tuple[float, float]:
+def _run_way(name: str, docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
     """Look the way up by name in the spawned process (closures do not pickle)."""
     return WAYS[name](docs, out, tasks)
 
 
-def measure(name: str, docs: Path, work: Path, tasks: list[str]) -> tuple[float, float]:
+def measure(name: str, docs: Path, work: Path, tasks: list[str]) -> tuple[float, float, float]:
     """One timed run of a way into a fresh output folder."""
     out = work / f"out-{name}"
     shutil.rmtree(out, ignore_errors=True)
@@ -256,24 +269,28 @@ def main() -> None:
 
     seconds: dict[str, list[float]] = defaultdict(list)
     rss: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
     for run in range(args.runs):
         for name in ways:
-            elapsed, peak = measure(name, docs, work, tasks)
+            elapsed, peak, cpu_seconds = measure(name, docs, work, tasks)
             seconds[name].append(elapsed)
             rss[name].append(peak)
-            print(f"  run {run + 1} {name:<7} {elapsed:8.1f} s  peak RSS {peak:6.0f} MB", flush=True)
+            cpu[name].append(cpu_seconds)
+            print(f"  run {run + 1} {name:<7} {elapsed:8.1f} s  CPU {cpu_seconds:8.1f} s  peak RSS {peak:6.0f} MB", flush=True)
 
     medians = {name: statistics.median(values) for name, values in seconds.items()}
+    cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
     base = medians.get("plain")
-    print(f"\n{'way':<8}{'median s':>10}{'docs/s':>9}{'x plain':>9}{'peak RSS MB':>13}")
+    print(f"\n{'way':<8}{'median s':>10}{'docs/s':>9}{'x plain':>9}{'CPU s':>9}{'CPU/plain':>11}{'peak RSS MB':>13}")
     for name in ways:
         ratio = base / medians[name] if base else float("nan")
-        print(f"{name:<8}{medians[name]:>10.1f}{len(records) / medians[name]:>9.1f}{ratio:>9.2f}{max(rss[name]):>13.0f}")
+        cpu_ratio = cpu_medians[name] / cpu_medians["plain"] if "plain" in cpu_medians else float("nan")
+        print(f"{name:<8}{medians[name]:>10.1f}{len(records) / medians[name]:>9.1f}{ratio:>9.2f}{cpu_medians[name]:>9.1f}{cpu_ratio:>11.2f}{max(rss[name]):>13.0f}")
 
     rss_by_shards = {}
     for count in [int(c) for c in args.rss_shards.split(",") if c.strip()]:
         folder = docs if count == args.shards else write_corpus(records, work / f"shards-{count}", count)
-        elapsed, peak = measure("dask-1", folder, work, tasks)
+        elapsed, peak, _ = measure("dask-1", folder, work, tasks)
         rss_by_shards[count] = {"peak_worker_rss_mb": round(peak, 1), "seconds": round(elapsed, 2)}
         print(f"1 worker, {count:>3} shards: peak worker RSS {peak:6.0f} MB ({elapsed:.1f} s)")
 
@@ -289,6 +306,8 @@ def main() -> None:
         "median_seconds": {k: round(v, 3) for k, v in medians.items()},
         "docs_per_second": {k: round(len(records) / v, 2) for k, v in medians.items()},
         "ratio_to_plain": {k: round(base / v, 3) for k, v in medians.items()} if base else {},
+        "cpu_seconds": {k: [round(v, 3) for v in vals] for k, vals in cpu.items()},
+        "median_cpu_seconds": {k: round(v, 3) for k, v in cpu_medians.items()},
         "peak_rss_mb": {k: round(max(v), 1) for k, v in rss.items()},
         "peak_worker_rss_by_shards": rss_by_shards,
     }
