@@ -30,7 +30,7 @@ DATASETS = {
     "ted-en-vi": ("ted-en-vi", "en", "vi", "envi"),
     "ted-fr-vi": ("ted-fr-vi", "fr", "vi", "frvi"),
 }
-GALE_CHURCH = AlignOptions(lexical_weight=0.0, anchors=False)
+GALE_CHURCH = AlignOptions(lexical_weight=0.0, anchors=False, null_cost=None)
 
 
 def read_gold(path: Path) -> Beads:

@@ -25,6 +25,7 @@ from tasks.lexicon import Lexicon, words
 _PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.0445, (1, 2): 0.0445, (2, 2): 0.011,
            (3, 1): 0.005, (1, 3): 0.005}
 _BLOCK = 256  # rows per sparse block product when filling the band
+_ANCHOR_MASS = 1000.0  # translation mass of an anchor: far above any sum of lexicon probabilities
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,17 @@ class AlignOptions:
     """Settings of the `align:` section of the config."""
 
     pairs: list[str] | None = None  # language pairs such as ["fr-vi"]; None = every pair in a group
-    max_bead: int = 2  # 3 enables 1-3 and 3-1 beads
+    max_bead: int = 3  # 3 enables 1-3 and 3-1 beads (Text+Berg needs them); 2 stops at 2-2
     band: int = 20  # half-width of the DP band, in sentences; widened when the path touches its edge
     em_iterations: int = 5
     dictionary: str | None = None  # user bilingual dictionary: `src<TAB>tgt` per line
     length_variance: float = 6.8  # Gale–Church s^2 for character lengths
-    lexical_weight: float = 6.0  # 0 gives Gale–Church alone
+    lexical_weight: float = 0.15  # cost per unit of idf-weighted word evidence; 0 gives Gale–Church alone
+    null_cost: float | None = 3.0  # cost of a 1-0 or 0-1 bead; None = Gale–Church's prior + length cost
     coverage_at: float = 0.2  # translation mass at which a word counts as fully explained
     anchors: bool = True  # numbers, identical names and cognates as translation evidence
-    anchor_prob: float = 1.0
-    cognate_prob: float = 0.5
+    anchor_weight: float = 1.0  # an anchor counts as 1 + anchor_weight explained words
+    cognate_share: float = 0.5  # a cognate counts as this share of an anchor
 
     def bead_types(self) -> list[tuple[int, int]]:
         """The bead shapes (source sentences, target sentences) this configuration allows."""
@@ -120,10 +122,9 @@ class _BeadCosts:
         self.tgt_weight = np.cumsum(tgt_bag @ tgt_idf)
         max_src = max(a for a, _ in self.types)
         max_tgt = max(b for _, b in self.types)
-        at = self.options.coverage_at
         # explained[a][e]: weighted coverage of each target word by the a source sentences ending at e.
-        self.tgt_explained = _group_coverage(src_bag @ fwd, max_src, at, tgt_idf)
-        self.src_explained = _group_coverage(tgt_bag @ bwd, max_tgt, at, src_idf)
+        self.tgt_explained = _group_coverage(src_bag @ fwd, max_src, self.options, tgt_idf)
+        self.src_explained = _group_coverage(tgt_bag @ bwd, max_tgt, self.options, src_idf)
         self.src_bag, self.tgt_bag = src_bag, tgt_bag
 
     def align(self, half: int) -> tuple[list[Bead], bool]:
@@ -166,7 +167,10 @@ class _BeadCosts:
             valid = (rows >= a) & (f >= b)
             l1 = self.src_cum[rows] - self.src_cum[np.maximum(rows - a, 0)]
             l2 = self.tgt_cum[f] - self.tgt_cum[np.maximum(f - b, 0)]
-            cost = -math.log(_PRIORS[(a, b)]) + _length_cost(l1, l2, self.ratio, opts.length_variance)
+            if not (a and b) and opts.null_cost is not None:
+                cost = np.full(f.shape, opts.null_cost)
+            else:
+                cost = -math.log(_PRIORS[(a, b)]) + _length_cost(l1, l2, self.ratio, opts.length_variance)
             if self.lexical and a and b:
                 explained = sum(band.shift(tgt_cover[a], 0, t) for t in range(b))
                 explained = explained + sum(band.shift(src_cover[b], t, 0) for t in range(a))
@@ -174,8 +178,7 @@ class _BeadCosts:
                     self.src_weight[rows] - self.src_weight[np.maximum(rows - a, 0)]
                     + self.tgt_weight[f] - self.tgt_weight[np.maximum(f - b, 0)]
                 )
-                similarity = explained / np.maximum(weight, 1e-9)
-                cost = cost + opts.lexical_weight * (a + b) / 2 * (baseline - similarity)
+                cost = cost + opts.lexical_weight * (baseline * weight - explained)
             costs.append(np.where(valid, cost, np.inf))
         return costs
 
@@ -265,8 +268,11 @@ def _idf(bag: sparse.csr_matrix, sentences: int) -> np.ndarray:
     return np.log1p(sentences / np.maximum(df, 1))
 
 
-def _group_coverage(mass: sparse.csr_matrix, max_group: int, at: float, idf: np.ndarray) -> dict[int, sparse.csr_matrix]:
-    """For groups of 1..max_group sentences ending at each row: idf-weighted min(1, mass / at) per word."""
+def _group_coverage(mass: sparse.csr_matrix, max_group: int, options: AlignOptions, idf: np.ndarray) -> dict[int, sparse.csr_matrix]:
+    """For groups of 1..max_group sentences ending at each row: how well each word is explained, idf-weighted.
+
+    A word is explained by translation mass (1 at `coverage_at`) plus `anchor_weight` per anchor mass.
+    """
     out = {}
     total = mass.tocsr()
     shifted = mass.tocsr()
@@ -275,7 +281,9 @@ def _group_coverage(mass: sparse.csr_matrix, max_group: int, at: float, idf: np.
             shifted = sparse.vstack([sparse.csr_matrix((1, mass.shape[1])), shifted[:-1]]).tocsr()
             total = (total + shifted).tocsr()
         cover = total.copy()
-        cover.data = np.minimum(cover.data / at, 1.0) * idf[cover.indices]
+        explained = np.minimum(cover.data / options.coverage_at, 1.0)
+        anchored = options.anchor_weight * np.minimum(cover.data / _ANCHOR_MASS, 1.0)
+        cover.data = (explained + anchored) * idf[cover.indices]
         out[size] = cover
     return out
 
@@ -327,7 +335,7 @@ def _anchors(
     out: dict[tuple[str, str], float] = {}
     for w in src_vocab.keys() & tgt_vocab.keys():
         if any(c.isdigit() for c in w) or w in names or len(w) >= 5:
-            out[w, w] = options.anchor_prob
+            out[w, w] = _ANCHOR_MASS
     by_stem: dict[str, list[str]] = {}
     for t in tgt_vocab:
         if len(t) >= 6 and not t.isdigit():
@@ -335,7 +343,7 @@ def _anchors(
     for s in src_vocab:
         if len(s) >= 6 and not s.isdigit():
             for t in by_stem.get(_stem(s), ()):
-                out.setdefault((s, t), options.cognate_prob)
+                out.setdefault((s, t), _ANCHOR_MASS * options.cognate_share)
     return out
 
 
