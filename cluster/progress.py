@@ -24,11 +24,17 @@ _WIDTH = 24
 
 
 def count_documents(docs: Location, shards: Iterable[str]) -> dict[str, int]:
-    """Documents per shard, from the Parquet footers (a few parallel reads, also on object stores)."""
+    """Documents per shard, from the Parquet footers (a few parallel reads, also on object stores).
+
+    An unreadable shard counts 0 here: its own task fails and reports the file, the others go on.
+    """
 
     def rows(shard: str) -> int:
-        with docs.fs.open(docs.path(shard), "rb") as handle:
-            return pq.read_metadata(handle).num_rows
+        try:
+            with docs.fs.open(docs.path(shard), "rb") as handle:
+                return pq.read_metadata(handle).num_rows
+        except Exception:  # a corrupt or truncated shard must not stop the whole run
+            return 0
 
     names = sorted(set(shards))
     with ThreadPoolExecutor(max_workers=8) as pool:
