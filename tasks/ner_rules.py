@@ -184,7 +184,7 @@ class EntityRules:
             label = MODEL_LABELS.get(ent.label_)
             if label is None:
                 continue
-            span = clean_person(doc, ent, self.lang) if label == "PERSON" else ent
+            span = clean_person(doc, ent, self.lang) if label == "PERSON" else _strip_punct(doc, ent)
             if span is not None:
                 out.append(Mention(span.start_char, span.end_char, label, "model", None, PRIORITY_MODEL))
         return out
@@ -192,8 +192,10 @@ class EntityRules:
     def _gazetteer_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         out = []
         for start, end, canonical in doc._.companies or ():
+            # Inside a model PERSON, or a one-word name inside a longer entity ("Google Maps"): not the company.
+            one_word = " " not in doc.text[start:end]
             blocked = any(
-                e.start_char <= start and end <= e.end_char and (e.end_char - e.start_char > end - start or e.label_ in ("PER", "PERSON"))
+                e.start_char <= start and end <= e.end_char and (e.label_ in ("PER", "PERSON") or (one_word and e.end_char - e.start_char > end - start))
                 for e in model
             )
             if not blocked:
@@ -240,9 +242,10 @@ class EntityRules:
                     add(i, end, "ORG", 0.8, PRIORITY_CUE)
             if text in team_dets:
                 nick_end = name_run(doc, i + 1, not_names, max_len=3)
-                if nick_end > i + 1 and nick_end + 1 < len(doc) and doc[nick_end].text in place_links:
-                    place_end = name_run(doc, nick_end + 1, not_names, particles=True, max_len=4)
-                    if place_end > nick_end + 1:
+                link = _link_length(doc, nick_end, place_links)
+                if nick_end > i + 1 and link:
+                    place_end = name_run(doc, nick_end + link, not_names, particles=True, max_len=4)
+                    if place_end > nick_end + link:
                         add(i + 1, place_end, "ORG", 0.8, PRIORITY_CUE)
             n = matches_sequence(tokens, i, org_nouns, lower=False)
             if n and (i == 0 or doc[i - 1].text.lower() not in ("de", "d'", "d’", "of")):
@@ -263,6 +266,27 @@ class EntityRules:
                 if end > j and not any(k in person_at for k in range(j, end)):
                     add(j, end, "ORG", 0.7, PRIORITY_ROLE)
         return out
+
+
+def _strip_punct(doc: Doc, span: Span) -> Span | None:
+    """A model ORG without dangling punctuation at its edges ("Financial Group -"); a final "." stays."""
+    start, end = span.start, span.end
+    while start < end and doc[start].is_punct:
+        start += 1
+    while end > start and doc[end - 1].is_punct and doc[end - 1].text != ".":
+        end -= 1
+    return doc[start:end] if start < end else None
+
+
+def _link_length(doc: Doc, i: int, links: frozenset[str]) -> int:
+    """Tokens taken by a linking word at i ("de", "du", "d'"; also "d" + "'" as split in pre-tokenized text)."""
+    if i + 1 >= len(doc):
+        return 0
+    if doc[i].text in links:
+        return 1
+    if doc[i].text == "d" and doc[i + 1].text in ("'", "’") and i + 2 < len(doc):
+        return 2
+    return 0
 
 
 def clean_person(doc: Doc, span: Span, lang: str) -> Span | None:
