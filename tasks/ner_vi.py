@@ -54,6 +54,7 @@ class ViEntities:
         self.places = cue("vi", "places")
         self.not_entities = cue("vi", "not_entities")
         self.surnames = cue("vi", "surnames")
+        self.non_name_words = cue("vi", "foreign_non_name_words")
         self.titles = sorted(cue("vi", "person_titles"), key=len, reverse=True)
         self.org_nouns = sorted({w.lower() for w in cue("vi", "org_cue_nouns")}, key=len, reverse=True)
         self.org_heads = cue("vi", "org_strip_heads")
@@ -139,7 +140,8 @@ class ViEntities:
         if n_syllables >= 2 and text.isascii():
             if any(word in _ORG_WORDS for word in text.split()):
                 return [self._mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
-            if n_syllables <= 4 and all(word.istitle() and word.isalpha() for word in text.split()):
+            name_words = text.split()
+            if n_syllables <= 4 and all(w.istitle() and w.isalpha() and len(w) > 1 and w not in self.non_name_words for w in name_words):
                 proper = all(tag_of.get(w.i) == "Np" for w in words[a:b])
                 return [self._mention(words, a, b, "PERSON", "rule", 0.7 if proper or not sent_start else 0.6, PRIORITY_MODEL)]
         if n_syllables == 1 and (_ACRONYM.match(text) or _CAMEL.match(text)):
