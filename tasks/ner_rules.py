@@ -203,69 +203,117 @@ class EntityRules:
         return out
 
     def _cue_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
-        lang = self.lang
-        not_names = cue(lang, "not_names")
-        suffixes = cue(lang, "org_suffixes")
-        heads = cue(lang, "org_name_heads")
-        titles = cue(lang, "person_titles")
-        team_dets = cue(lang, "team_determiners")
-        place_links = cue(lang, "place_links")
-        role_links = cue(lang, "role_links")
-        org_nouns = cue_sequences(lang, "org_cue_nouns")
-        roles = cue_sequences(lang, "role_words")
-        entity_starts = {e.start for e in model if e.label_ in ("PER", "PERSON")}
-        person_at = {i for e in model if e.label_ in ("PER", "PERSON", "LOC", "GPE") for i in range(e.start, e.end)}
-        tokens = [t.text for t in doc]
-        out: list[Mention] = []
-
-        def add(start_tok: int, end_tok: int, label: str, score: float, priority: int) -> None:
-            out.append(Mention(doc[start_tok].idx, doc[end_tok - 1].idx + len(doc[end_tok - 1].text), label, "rule", score, priority))
-
-        for i, token in enumerate(doc):
-            text = token.text
-            if text in titles and i + 1 < len(doc):
-                end = name_run(doc, i + 1, not_names, particles=True)
-                if end > i + 1 and not any(doc[k].like_num for k in range(i + 1, end)):
-                    add(i + 1, end, "PERSON", 0.9, PRIORITY_TITLE)
-            if text in suffixes and i > 0:
-                start = i
-                while start > 0 and is_capitalized(doc[start - 1].text) and doc[start - 1].text not in not_names and not doc[start - 1].is_punct:
-                    start -= 1
-                if start < i:
-                    add(start, i + 1, "ORG", 0.8, PRIORITY_CUE)
-            if text in heads and (i == 0 or not is_capitalized(doc[i - 1].text) or doc[i - 1].text in not_names):
-                end = name_run(doc, i + 1, not_names, particles=True, stop=entity_starts)
-                if end == i + 1 and i + 2 < len(doc) and doc[i + 1].text in place_links:
-                    after_link = name_run(doc, i + 2, not_names, particles=True, stop=entity_starts)
-                    end = after_link if after_link > i + 2 else end
-                if end > i + 1:
-                    add(i, end, "ORG", 0.8, PRIORITY_CUE)
-            if text in team_dets:
-                nick_end = name_run(doc, i + 1, not_names, max_len=3)
-                link = _link_length(doc, nick_end, place_links)
-                if nick_end > i + 1 and link:
-                    place_end = name_run(doc, nick_end + link, not_names, particles=True, max_len=4)
-                    if place_end > nick_end + link:
-                        add(i + 1, place_end, "ORG", 0.8, PRIORITY_CUE)
-            n = matches_sequence(tokens, i, org_nouns, lower=False)
-            if n and (i == 0 or doc[i - 1].text.lower() not in ("de", "d'", "d’", "of")):
-                j = i + n
-                if j < len(doc) and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop and j + 1 < len(doc) and is_capitalized(doc[j + 1].text):
-                    j += 1  # one adjective: "la compagnie norvégienne Widerøe"
-                if j < len(doc) and doc[j].text in (",",) and j + 1 < len(doc):
-                    j += 1
-                end = name_run(doc, j, not_names)
-                if end > j:
-                    add(j, end, "ORG", 0.8, PRIORITY_CUE)
-            n = matches_sequence(tokens, i, roles)
-            if n:
-                j = i + n
-                if j < len(doc) and doc[j].text.lower() in role_links:
-                    j += 1
-                end = name_run(doc, j, not_names)
-                if end > j and not any(k in person_at for k in range(j, end)):
-                    add(j, end, "ORG", 0.7, PRIORITY_ROLE)
+        """Every cue rule at every token: titles, legal forms, name heads, team names, type nouns, roles."""
+        ctx = _Context(doc, self.lang, model)
+        rules = (_title_person, _suffix_org, _head_org, _team_org, _cue_noun_org, _role_org)
+        out = []
+        for i in range(len(doc)):
+            for rule in rules:
+                found = rule(ctx, i)
+                if found is not None:
+                    start, end, label, score, priority = found
+                    out.append(Mention(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), label, "rule", score, priority))
         return out
+
+
+class _Context:
+    """What the cue rules of one Doc share: the Doc, its language's cue lists, the model's entities."""
+
+    def __init__(self, doc: Doc, lang: str, model: list[Span]) -> None:
+        self.doc = doc
+        self.tokens = [t.text for t in doc]
+        self.not_names = cue(lang, "not_names")
+        self.suffixes = cue(lang, "org_suffixes")
+        self.heads = cue(lang, "org_name_heads")
+        self.titles = cue(lang, "person_titles")
+        self.team_dets = cue(lang, "team_determiners")
+        self.place_links = cue(lang, "place_links")
+        self.role_links = cue(lang, "role_links")
+        self.org_nouns = cue_sequences(lang, "org_cue_nouns")
+        self.roles = cue_sequences(lang, "role_words")
+        self.person_starts = {e.start for e in model if e.label_ in ("PER", "PERSON")}
+        self.person_or_place = {i for e in model if e.label_ in ("PER", "PERSON", "LOC", "GPE") for i in range(e.start, e.end)}
+
+
+_Found = tuple[int, int, str, float, int] | None  # token start, token end, label, score, priority
+
+
+def _title_person(ctx: _Context, i: int) -> _Found:
+    """ "M. Beyer", "Mme Dupont", "Dr. Ortega" -> PERSON (the title stays outside)."""
+    doc = ctx.doc
+    if doc[i].text not in ctx.titles or i + 1 >= len(doc):
+        return None
+    end = name_run(doc, i + 1, ctx.not_names, particles=True)
+    if end > i + 1 and not any(doc[k].like_num for k in range(i + 1, end)):
+        return (i + 1, end, "PERSON", 0.9, PRIORITY_TITLE)
+    return None
+
+
+def _suffix_org(ctx: _Context, i: int) -> _Found:
+    """Capitalized words before a legal form or club word: "Quintara SA", "Brightwave Inc." -> ORG."""
+    doc = ctx.doc
+    if doc[i].text not in ctx.suffixes or i == 0:
+        return None
+    start = i
+    while start > 0 and is_capitalized(doc[start - 1].text) and doc[start - 1].text not in ctx.not_names and not doc[start - 1].is_punct:
+        start -= 1
+    return (start, i + 1, "ORG", 0.8, PRIORITY_CUE) if start < i else None
+
+
+def _head_org(ctx: _Context, i: int) -> _Found:
+    """A name that opens with an organisation head: "FC Martigny", "Racing Club de Lens" -> ORG."""
+    doc = ctx.doc
+    if doc[i].text not in ctx.heads or (i > 0 and is_capitalized(doc[i - 1].text) and doc[i - 1].text not in ctx.not_names):
+        return None
+    end = name_run(doc, i + 1, ctx.not_names, particles=True, stop=ctx.person_starts)
+    if end == i + 1 and i + 2 < len(doc) and doc[i + 1].text in ctx.place_links:
+        after_link = name_run(doc, i + 2, ctx.not_names, particles=True, stop=ctx.person_starts)
+        end = after_link if after_link > i + 2 else end
+    return (i, end, "ORG", 0.8, PRIORITY_CUE) if end > i + 1 else None
+
+
+def _team_org(ctx: _Context, i: int) -> _Found:
+    """A plural team name and its city after "les" / "aux": "les Lakers de Los Angeles" -> ORG."""
+    doc = ctx.doc
+    if doc[i].text not in ctx.team_dets:
+        return None
+    nick_end = name_run(doc, i + 1, ctx.not_names, max_len=3)
+    link = _link_length(doc, nick_end, ctx.place_links)
+    if nick_end > i + 1 and link:
+        place_end = name_run(doc, nick_end + link, ctx.not_names, particles=True, max_len=4)
+        if place_end > nick_end + link:
+            return (i + 1, place_end, "ORG", 0.8, PRIORITY_CUE)
+    return None
+
+
+def _cue_noun_org(ctx: _Context, i: int) -> _Found:
+    """A name after a type noun and at most one adjective: "la compagnie norvégienne Widerøe" -> ORG."""
+    doc = ctx.doc
+    n = matches_sequence(ctx.tokens, i, ctx.org_nouns, lower=False)
+    if not n or (i > 0 and doc[i - 1].text.lower() in ("de", "d'", "d’", "of")):
+        return None
+    j = i + n
+    if j + 1 < len(doc) and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop and is_capitalized(doc[j + 1].text):
+        j += 1
+    if j + 1 < len(doc) and doc[j].text == ",":
+        j += 1
+    end = name_run(doc, j, ctx.not_names)
+    return (j, end, "ORG", 0.8, PRIORITY_CUE) if end > j else None
+
+
+def _role_org(ctx: _Context, i: int) -> _Found:
+    """The employer after a role: "PDG de Meta", "CEO of Acme" -> ORG, unless the model says person or place."""
+    doc = ctx.doc
+    n = matches_sequence(ctx.tokens, i, ctx.roles)
+    if not n:
+        return None
+    j = i + n
+    if j < len(doc) and doc[j].text.lower() in ctx.role_links:
+        j += 1
+    end = name_run(doc, j, ctx.not_names)
+    if end > j and not any(k in ctx.person_or_place for k in range(j, end)):
+        return (j, end, "ORG", 0.7, PRIORITY_ROLE)
+    return None
 
 
 def _strip_punct(doc: Doc, span: Span) -> Span | None:
