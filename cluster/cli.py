@@ -182,7 +182,7 @@ def _task_options(config_path: str | None, section: str) -> Any:
 
 
 def cmd_entities(args: argparse.Namespace) -> int:
-    from tasks.entities import entities_for_texts
+    from tasks.entities import entities_for_texts, entity_record
 
     _, spec = _pipeline_for(args.lang, args.config)
     options = _task_options(args.config, "entities")
@@ -190,20 +190,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
         texts = _documents(source)
     with _lines_out(args.output) as sink:
         for entities in entities_for_texts(texts, args.lang, options, spec):
-            records = [
-                {
-                    "start": e.start,
-                    "end": e.end,
-                    "label": e.label,
-                    "text": e.text,
-                    "norm": e.norm,
-                    "amount": None if e.amount is None else format(e.amount, "f"),
-                    "currency": e.currency,
-                    "source": e.source,
-                    "score": e.score,
-                }
-                for e in entities
-            ]
+            records = [entity_record(e) for e in entities]
             sink.write(json.dumps({"entities": records}, ensure_ascii=False) + "\n")
     return 0
 
@@ -319,11 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("distributed").setLevel(logging.WARNING)
     warnings.simplefilter("default")
     from corpus.ingest import IngestError
+    from corpus.storage import OutputUnwritable
     from tasks.langid import DetectorUnavailable
 
     try:
         return args.func(args)
-    except (UsageError, ConfigError, IngestError, DetectorUnavailable, FileNotFoundError) as exc:
+    except (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, FileNotFoundError) as exc:
         print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -105,8 +105,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
 
 def entities_for_texts(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec | None = None) -> Iterator[list[Entity]]:
     """Entities of each text, in order, with the per-process pipeline of `lang` (the line tool's engine)."""
-    nlp = get_nlp(lang, spec if spec is not None else default_spec(lang))
-    add_entity_pipes(nlp, lang, options)
+    nlp = get_nlp(lang, spec if spec is not None else default_spec(lang), options)
     for doc in nlp.pipe(texts, batch_size=64):
         yield entities_from_doc(doc, lang, options)
 

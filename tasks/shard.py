@@ -89,7 +89,7 @@ def process_shard(job: ShardJob) -> dict:
         _process_language(job, lang, docs, rows, errors, entities_by_doc)
         timings[f"annotate.{lang}"] = round(time.perf_counter() - t0, 4)
     if "entities" in job.todo:
-        from tasks.entity_tables import entity_tables
+        from tasks.entities import entity_tables
 
         ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
         rows["entities"], rows["entity_links"] = ent_rows, link_rows
