@@ -54,3 +54,12 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert polycorpus("ingest", SAMPLE, out) == 0
     assert polycorpus("run", out / "documents", out, "--tasks", "tokenize", "--cluster", "sync") == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample through every task (tokenize, entities, align) with the embedded defaults; returns OUT."""
+    out = tmp_path_factory.mktemp("sample-full")
+    assert polycorpus("ingest", SAMPLE, out) == 0
+    assert polycorpus("run", out / "documents", out, "--cluster", "sync") == 0
+    return out
