@@ -7,9 +7,11 @@ there and a rename is a copy, so we never rename into place.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import re
 import uuid
 from typing import Any
 
@@ -19,6 +21,15 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from corpus.schemas import validate
+
+# A file being written: hidden and not ending in .parquet, so no reader or glob ever takes it for a part file.
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")
+# Write errors that no retry can fix: the output itself is full, too small or read-only.
+_UNWRITABLE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+class OutputUnwritable(RuntimeError):
+    """The output location takes no more data (disk full, file size limit, read-only): stop, keep what is done."""
 
 
 class Location:
@@ -52,7 +63,7 @@ class Location:
         if not self.fs.exists(folder):
             return []
         names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]
-        return sorted(n for n in names if n.endswith(suffix) and not n.startswith((".", "_tmp")))
+        return sorted(n for n in names if n.endswith(suffix) and not n.startswith("."))
 
     def is_empty(self) -> bool:
         """True when the root does not exist or has no entries."""
@@ -69,18 +80,32 @@ class Location:
             self.fs.pipe_file(final, data)
             return
         folder = os.path.dirname(final)
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f"_tmp.{uuid.uuid4().hex}.{os.path.basename(final)}")
+        tmp = os.path.join(folder, f".{os.path.basename(final)}.{uuid.uuid4().hex}.tmp")
         try:
+            os.makedirs(folder, exist_ok=True)
             with open(tmp, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, final)
-        except BaseException:
+        except BaseException as exc:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+            if isinstance(exc, OSError) and exc.errno in _UNWRITABLE:
+                raise OutputUnwritable(
+                    f"cannot write {final}: {exc.strerror}; free space there or choose another output folder, "
+                    "then rerun (finished shards are kept)"
+                ) from exc
             raise
+
+    def remove_temporary(self) -> int:
+        """Delete the temporary files of writers that were killed mid-write (local folders only); return how many."""
+        if not self.is_local or not os.path.isdir(self.root):
+            return 0
+        stale = [os.path.join(folder, n) for folder, _, names in os.walk(self.root) for n in names if _TEMPORARY.match(n)]
+        for path in stale:
+            os.unlink(path)
+        return len(stale)
 
     def read_bytes(self, *parts: str) -> bytes:
         """The whole content of a file."""
