@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from corpus.manifest import write_manifest
-from corpus.schemas import to_table
+from corpus.schemas import SCHEMAS, to_table, validate
 from corpus.storage import Location
 from tasks.annotate import Annotated, annotate
 from tasks.pipelines import LanguageSpec, get_nlp
@@ -68,7 +68,8 @@ def read_shard(job: ShardJob) -> pa.Table:
     """The documents of the job's shard, or a ShardError naming the file."""
     docs = Location(job.docs_url)
     try:
-        return docs.read_table(job.shard)
+        table = docs.read_table(job.shard)
+        return validate("documents", table.select([n for n in SCHEMAS["documents"].names if n in table.column_names]))
     except Exception as exc:
         raise ShardError(f"cannot read documents shard {docs.path(job.shard)}: {type(exc).__name__}: {exc}") from exc
 
@@ -94,12 +95,7 @@ def process_shard(job: ShardJob) -> dict:
         ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
         rows["entities"], rows["entity_links"] = ent_rows, link_rows
     out = Location(job.out_url)
-    written = {}
-    for task in job.todo:
-        for table in TASK_TABLES.get(task, ()):
-            out.write_table(table, to_table(table, rows[table]), table, job.shard)
-            written[table] = len(rows[table])
-    _write_errors(out, job, errors)
+    written = _write_tables(out, job, rows, errors)
     manifest = {
         "shard": job.shard,
         "status": "done",
@@ -116,6 +112,27 @@ def process_shard(job: ShardJob) -> dict:
     if job.write_manifest:
         write_manifest(out, job.shard, manifest)
     return manifest
+
+
+def _write_tables(out: Location, job: ShardJob, rows: dict, errors: list[dict]) -> dict[str, int]:
+    """Write the job's tables and errors; if one write fails, delete the part files this attempt created, so no
+    shard without a done manifest leaves new rows behind. Returns rows written per table."""
+    written: dict[str, int] = {}
+    created: list[str] = []
+    try:
+        for table in [t for task in job.todo for t in TASK_TABLES.get(task, ())] + ["errors"]:
+            if not out.exists(table, job.shard):
+                created.append(table)
+            if table == "errors":
+                _write_errors(out, job, errors)
+            else:
+                out.write_table(table, to_table(table, rows[table]), table, job.shard)
+                written[table] = len(rows[table])
+    except BaseException:
+        for table in created:
+            out.remove(table, job.shard)
+        raise
+    return written
 
 
 def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict, errors: list, entities_by_doc: dict) -> None:
