@@ -16,7 +16,7 @@ from importlib import metadata
 from typing import Any
 
 from corpus.manifest import RUN_FILE, plan, read_manifests, write_manifest
-from corpus.storage import Location
+from corpus.storage import Location, OutputUnwritable
 from cluster.client import apply_storage_options, open_executor
 from cluster.logs import run_log
 from cluster.config import ConfigError, config_hash
@@ -88,6 +88,7 @@ def run(docs_url: str, out_url: str, config: dict[str, Any], force: bool = False
     )
     out = Location(out_url)
     out.makedirs()
+    out.remove_temporary()  # left by writers killed mid-write in an earlier run
     template = replace(template, out_url=out.url)
     manifests = read_manifests(out)
     states = plan(shards, manifests, tasks, chash, force, retry_failed)
@@ -129,6 +130,8 @@ def run(docs_url: str, out_url: str, config: dict[str, Any], force: bool = False
 def _collect(outcomes: Any, out: Location, summary: RunSummary, timings: dict[str, float], progress: Progress) -> None:
     """Record each shard's outcome: a failed manifest for a task that failed after its retries."""
     for job, outcome in outcomes:
+        if isinstance(outcome, OutputUnwritable):
+            raise outcome  # the disk is full or read-only: no other shard can finish either
         failed = isinstance(outcome, BaseException)
         if failed:
             _fail(out, job, f"{type(outcome).__name__}: {outcome}", summary)
