@@ -4,16 +4,20 @@ It reproduces pyvi's ViTokenizer.tokenize (same syllabifier, features, model and
 keeps exact offsets into the input, computes each syllable's feature strings once (cached per
 syllable, never per sentence) and calls python-crfsuite's Tagger directly. Named fixes (FIXES)
 correct pyvi's known defects; with `fixes=()` the segmentation is pyvi's.
+
+Speed: per text, the work on its syllables is a handful of C-level passes (one regex findall,
+map/zip over cached per-syllable values, one Tagger.tag call); the per-syllable decisions of pyvi's
+post-rules are bitwise operations on ints holding one byte per syllable.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import accumulate, compress
+from operator import add, getitem, ne
 from typing import NamedTuple
 
 from tasks.vi_pyvi_model import PyviModel, load_pyvi_model
@@ -34,20 +38,35 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _NEWLINE = "\n"
-_NONE: list[bytes] = []
+_COMBINING = "\u0300-\u036f"
+# Whitespace before the first syllable / after a syllable; any whitespace but a single space.
+_LEADING_SPACE = re.compile(r"[^\S\n]*")
+_TRAILING_SPACE = re.compile(r"[^\S\n]*\Z")
+_UNUSUAL_SPACE = re.compile(r"[^\S ]| {2}")
+
+# Per-syllable flags, one byte per syllable in the bit masks of _joins.
+_BLOCKS_JOIN = 1  # pyvi's post-rule: punctuation or digit-initial syllables never join
+_TITLE_INITIAL = 2
+_ABBREVIATION = 4  # ends in "." after letters: "TP.", "Mr."
+_IS_NEWLINE = 8
+_GAP_BREAKS_LINE = 16  # the whitespace after the syllable holds a line break
+
+# The n-gram features of an item, by code (bigram + 2 * trigram): those ending at it, those starting at it.
 _BIGRAM_BEFORE, _TRIGRAM_BEFORE = b"-1:word.bi_gram()", b"-2:word.tri_gram()"
 _BIGRAM_AFTER, _TRIGRAM_AFTER = b"+1:word.bi_gram()", b"+2:word.tri_gram()"
-_BEFORE = {
-    (b, t): [f for f, on in ((_BIGRAM_BEFORE, b), (_TRIGRAM_BEFORE, t)) if on] for b in (False, True) for t in (False, True)
-}
-_AFTER = {
-    (b, t): [f for f, on in ((_BIGRAM_AFTER, b), (_TRIGRAM_AFTER, t)) if on] for b in (False, True) for t in (False, True)
-}
-_COMBINING = "\u0300-\u036f"
+_BEFORE = ([], [_BIGRAM_BEFORE], [_TRIGRAM_BEFORE], [_BIGRAM_BEFORE, _TRIGRAM_BEFORE])
+_AFTER = ([], [_BIGRAM_AFTER], [_TRIGRAM_AFTER], [_BIGRAM_AFTER, _TRIGRAM_AFTER])
+_NO_NEIGHBOUR: tuple[list[bytes], ...] = ([],) * 4  # before the first syllable, after the last (code 0)
+# The CRF's labels as one byte each: "B_W" -> 0, "I_W" -> 1 (only the first letter is looked at).
+_INSIDE = bytes.maketrans(b"BI", b"\x00\x01")
+_FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 
 def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
-    """pyvi's syllabifier, plus whitespace runs, so the matches tile the text; fixes adjust it."""
+    """pyvi's syllabifier, each syllable with the whitespace after it, so the matches tile the text."""
+    # Shortcuts first: a letter or digit run ending at whitespace (or, for letters, at punctuation
+    # none of the later patterns continue with) is what every later pattern also gives it.
+    shortcuts = [r"[^\W\d_][^\W_]*+(?=[\s,;!?()\[\]{}\"'“”‘’…]|\Z)", r"\d[^\W_]*+(?![^\s])"]
     caps = r"[A-ZĐ]+\."
     if "caps_period" in fixes:
         known = "|".join(sorted((re.escape(a) for a in ABBREVIATIONS if a.isalpha()), key=len, reverse=True))
@@ -71,28 +90,35 @@ def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
     digit = r"\d+(?:[\.,_]\d+)+"
     non_word = r"[^\w\s]"
     word = rf"[\w{_COMBINING}]+" if "nfd" in fixes else r"\w+"
-    alternatives = [r"[^\S\n]+", *abbreviations, *specials, web, email, *dates, digit, non_word, word]
-    return re.compile("|".join(alternatives))
+    alternatives = [*shortcuts, *abbreviations, *specials, web, email, *dates, digit, non_word, word]
+    return re.compile(f"(?:{'|'.join(alternatives)})[^\\S\\n]*")
 
 
 class _Syllable(NamedTuple):
-    """What the segmenter needs of one syllable, computed once per distinct surface form.
+    """What the segmenter needs of one syllable, computed once per distinct form (with the whitespace after it).
 
     The feature lists are pyvi's feature strings in pyvi's order, UTF-8 encoded (python-crfsuite
     takes bytes as they are), keeping only those the CRF knows: it skips the others anyway.
     """
 
-    lower: str
     own: list[bytes]  # features of the syllable itself, "bias" first
-    as_prev: list[bytes]  # its features seen from the next syllable ("-1:...")
-    as_next: list[bytes]  # its features seen from the previous syllable ("+1:...")
-    blocks_join: bool  # pyvi's post-rule: punctuation or digit-initial syllables never join
-    title_initial: bool
-    is_abbreviation: bool  # ends in "." after letters: "TP.", "Mr."
-    is_newline: bool
+    # Its features seen from the next syllable ("-1:..."), followed by each n-gram code's features
+    # ending at that next syllable (_BEFORE); and seen from the previous one ("+1:...") followed by
+    # those starting at the previous one (_AFTER): that is how they follow each other in an item.
+    as_prev: tuple[list[bytes], ...]
+    as_next: tuple[list[bytes], ...]
+    lower: str
+    lower_space: str  # lower + " ": an n-gram key starts with it
+    flags: int  # _BLOCKS_JOIN | _TITLE_INITIAL | _ABBREVIATION | _IS_NEWLINE | _GAP_BREAKS_LINE
 
 
-def _syllable(surface: str, known: frozenset[str]) -> _Syllable:
+def _surface(piece: str) -> str:
+    """The syllable of a match of the pattern, without the whitespace after it."""
+    return piece[: _TRAILING_SPACE.search(piece).start()]  # type: ignore[union-attr]
+
+
+def _syllable(piece: str, known: frozenset[str]) -> _Syllable:
+    surface = _surface(piece)
     word = unicodedata.normalize("NFC", surface)
     lower = word.lower()
     upper, title = word.isupper(), word.istitle()
@@ -100,9 +126,18 @@ def _syllable(surface: str, known: frozenset[str]) -> _Syllable:
     def features(*pairs: tuple[str, bool]) -> list[bytes]:
         return [name.encode() for name, on in pairs if on and name in known]
 
+    as_prev = features(("-1:word.lower():" + lower, True), ("-1:word.istitle()", title), ("-1:word.isupper()", upper))
+    as_next = features(("+1:word.lower():" + lower, True), ("+1:word.istitle()", title), ("+1:word.isupper()", upper))
     first = word[0]
+    flags = (
+        # `in string.punctuation` is pyvi's substring test, kept as it is.
+        _BLOCKS_JOIN * (word in string.punctuation or first.isdigit())
+        | _TITLE_INITIAL * first.istitle()
+        | _ABBREVIATION * (len(word) > 1 and word[-1] == "." and word[:-1].replace(".", "").isalpha())
+        | _IS_NEWLINE * (word == _NEWLINE)
+        | _GAP_BREAKS_LINE * (not LINE_BREAKS.isdisjoint(piece[len(surface) :]))
+    )
     return _Syllable(
-        lower=lower,
         own=features(
             ("bias", True),
             ("word.lower():" + lower, True),
@@ -110,17 +145,17 @@ def _syllable(surface: str, known: frozenset[str]) -> _Syllable:
             ("word.istitle()", title),
             ("word.isdigit()", word.isdigit()),
         ),
-        as_prev=features(("-1:word.lower():" + lower, True), ("-1:word.istitle()", title), ("-1:word.isupper()", upper)),
-        as_next=features(("+1:word.lower():" + lower, True), ("+1:word.istitle()", title), ("+1:word.isupper()", upper)),
-        # `in string.punctuation` is pyvi's substring test, kept as it is.
-        blocks_join=word in string.punctuation or first.isdigit(),
-        title_initial=first.istitle(),
-        is_abbreviation=len(word) > 1 and word[-1] == "." and word[:-1].replace(".", "").isalpha(),
-        is_newline=word == _NEWLINE,
+        as_prev=tuple(map(as_prev.__add__, _BEFORE)),
+        as_next=tuple(map(as_next.__add__, _AFTER)),
+        lower=lower,
+        lower_space=lower + " ",
+        flags=flags,
     )
 
 
-_LOWER, _OWN, _AS_PREV, _AS_NEXT = (operator.attrgetter(a) for a in ("lower", "own", "as_prev", "as_next"))
+def _flag_table(test: Callable[[int], object]) -> bytes:
+    """A bytes.translate table mapping each flags byte to test(flags) as 0 or 1."""
+    return bytes(bool(test(flags)) for flags in range(256))
 
 
 class Syllables(NamedTuple):
@@ -131,26 +166,26 @@ class Syllables(NamedTuple):
     ends: list[int]
 
 
-def _breaks_line(text: str, syllables: Syllables, i: int) -> bool:
-    """Whether the whitespace between syllables i - 1 and i holds a line break."""
-    gap_start, gap_end = syllables.ends[i - 1], syllables.starts[i]
-    if gap_end - gap_start < 2 and text[gap_start:gap_end] in ("", " "):
-        return False
-    return not LINE_BREAKS.isdisjoint(text[gap_start:gap_end])
+class _Segmentation(NamedTuple):
+    """A text cut into syllables and words: syllable i starts at starts[i]; heads are words' first syllables."""
+
+    pieces: list[str]  # each syllable with the whitespace after it
+    starts: list[int]  # one more than syllables: the last is len(text)
+    heads: list[int]
 
 
 class _SyllableCache(dict):
-    """Per-syllable features by surface form; cleared when it grows past `limit` (foreign words, numbers)."""
+    """Per-syllable features by form (with the whitespace after it); cleared when it grows past `limit`."""
 
     def __init__(self, known: frozenset[str], limit: int = 200_000) -> None:
         super().__init__()
         self.known = known
         self.limit = limit
 
-    def __missing__(self, surface: str) -> _Syllable:
+    def __missing__(self, piece: str) -> _Syllable:
         if len(self) >= self.limit:
             self.clear()
-        entry = self[surface] = _syllable(surface, self.known)
+        entry = self[piece] = _syllable(piece, self.known)
         return entry
 
 
@@ -165,13 +200,21 @@ class VietnameseSegmenter:
         self.model: PyviModel = load_pyvi_model()
         self.pattern = _pattern(self.fixes)
         self.cache = _SyllableCache(self.model.attributes)
+        line_breaks, caps_period = "line_breaks" in self.fixes, "caps_period" in self.fixes
+        never = _BLOCKS_JOIN | (_IS_NEWLINE if line_breaks else 0)
+        ends_word = never | (_ABBREVIATION if caps_period else 0) | (_GAP_BREAKS_LINE if line_breaks else 0)
+        # A syllable may continue the previous word / be continued by the next one / is title-initial.
+        self._may_continue = _flag_table(lambda f: not f & never)
+        self._may_be_continued = _flag_table(lambda f: not f & ends_word)
+        self._title = _flag_table(lambda f: f & _TITLE_INITIAL)
+        self._not_title = _flag_table(lambda f: not f & _TITLE_INITIAL)
         self.user_words = tuple(dict.fromkeys(w for w in (" ".join(u.split()) for u in user_words) if w))
         self._user_index = self._index_user_words(self.user_words)
 
     def _index_user_words(self, words: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
         index: dict[str, list[tuple[str, ...]]] = {}
         for word in words:
-            syllables = tuple(self.cache[p].lower for p in self.pattern.findall(word) if not p.isspace())
+            syllables = tuple(self.cache[piece].lower for piece in self.pattern.findall(word))
             index.setdefault(syllables[0], []).append(syllables)
         for candidates in index.values():
             candidates.sort(key=len, reverse=True)
@@ -179,79 +222,138 @@ class VietnameseSegmenter:
 
     def syllables(self, text: str) -> Syllables:
         """The syllables pyvi's CRF sees (each "\\n" included, other whitespace left out), with offsets."""
-        pieces = self.pattern.findall(text)
-        bounds = list(accumulate(map(len, pieces), initial=0))
-        keep = list(map(operator.not_, map(str.isspace, pieces)))
-        if _NEWLINE in text:
-            keep = [k or p == _NEWLINE for k, p in zip(keep, pieces)]
-        return Syllables(list(compress(pieces, keep)), list(compress(bounds, keep)), list(compress(bounds[1:], keep)))
+        lead = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
+        pieces = self.pattern.findall(text, lead)
+        surfaces = list(map(_surface, pieces))
+        starts = list(accumulate(map(len, pieces), initial=lead))[:-1]
+        return Syllables(surfaces, starts, list(map(add, starts, map(len, surfaces))))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Word spans (start, end) into `text`, in order; whitespace belongs to no word."""
-        syllables = self.syllables(text)
-        if not syllables.surfaces:
+        segmentation = self._segment(text)
+        if segmentation is None:
             return []
-        info = list(map(self.cache.__getitem__, syllables.surfaces))
-        joins = self._joins(text, syllables, info)
-        heads = [i for i, join in enumerate(joins) if not join]
-        tails = heads[1:] + [len(info)]
-        starts, ends = syllables.starts, syllables.ends
+        pieces, starts, heads = segmentation
+        tails = [*heads[1:], len(pieces)]
         # A "\n" the CRF saw but that joined no word is whitespace, not a word.
-        return [(starts[h], ends[t - 1]) for h, t in zip(heads, tails) if t - h > 1 or not info[h].is_newline]
+        return [
+            (starts[h], starts[t - 1] + len(_surface(pieces[t - 1])))
+            for h, t in zip(heads, tails)
+            if t - h > 1 or pieces[h][0] != _NEWLINE
+        ]
 
-    def _labels(self, info: list[_Syllable]) -> list[str]:
-        """pyvi's CRF labels (B_W / I_W), from the same feature strings sklearn-crfsuite would make."""
-        # Built with map() over whole sequences: this runs once per syllable and is the hot loop.
-        lowers = list(map(_LOWER, info))
-        bigram = list(map(self.model.bi_grams.__contains__, map(" ".join, zip(lowers, lowers[1:]))))
-        trigram = list(map(self.model.tri_grams.__contains__, map(" ".join, zip(lowers, lowers[1:], lowers[2:]))))
-        # Item i: own features, then the previous syllable's, the n-grams ending at i, the next
-        # syllable's, the n-grams starting at i: pyvi's dict order, so crfsuite sums the same way.
-        before = [_NONE, *map(_BEFORE.__getitem__, zip(bigram, [False, *trigram]))]
-        after = [*map(_AFTER.__getitem__, zip(bigram, [*trigram, False])), _NONE]
-        previous = [_NONE, *map(_AS_PREV, info[:-1])]
-        following = [*map(_AS_NEXT, info[1:]), _NONE]
-        add = operator.add
-        items = map(add, map(add, map(add, map(add, map(_OWN, info), previous), before), following), after)
-        return self.model.tagger.tag(list(items))
+    def words(self, text: str) -> tuple[list[str], list[bool]]:
+        """spaCy's words and spaces for `text`: the words, then whitespace as spaCy splits it.
 
-    def _joins(self, text: str, syllables: Syllables, info: list[_Syllable]) -> list[bool]:
-        """Whether each syllable continues the previous one's word: CRF label, pyvi's post-rules, fixes."""
-        labels = self._labels(info)
-        line_breaks = "line_breaks" in self.fixes
-        caps_period = "caps_period" in self.fixes
-        joins = [False] * len(info)
-        for i in [i for i, label in enumerate(labels) if label == "I_W" and i]:
-            cur, prev = info[i], info[i - 1]
-            if cur.blocks_join or prev.blocks_join or (cur.title_initial and not prev.title_initial):
-                continue
-            if caps_period and prev.is_abbreviation:
-                continue
-            if line_breaks and (cur.is_newline or prev.is_newline or _breaks_line(text, syllables, i)):
-                continue
-            joins[i] = True
+        One space after a word goes into its `spaces` flag; any other whitespace run is a word of its own.
+        """
+        if text[:1] == " " or _UNUSUAL_SPACE.search(text):
+            return _words_and_spaces(text, self.spans(text))
+        segmentation = self._segment(text)
+        if segmentation is None:
+            return [], []
+        # Only single spaces between syllables: a word is the text from its head to the next one's,
+        # less the space after it.
+        bounds = [*map(segmentation.starts.__getitem__, segmentation.heads), len(text)]
+        spaced = list(map(text.__getitem__, map(slice, bounds, bounds[1:])))
+        words = list(map(str.rstrip, spaced))
+        return words, list(map(ne, spaced, words))
+
+    def _segment(self, text: str) -> _Segmentation | None:
+        """The text's syllables and which of them start a word: CRF labels, pyvi's post-rules, fixes."""
+        lead = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
+        pieces = self.pattern.findall(text, lead)
+        if not pieces:
+            return None
+        owns, as_prevs, as_nexts, lowers, lower_spaces, flags = zip(*map(self.cache.__getitem__, pieces))
+        n = len(pieces)
+        inside = self._inside(owns, as_prevs, as_nexts, lowers, lower_spaces)
+        flag_bytes = bytes(flags)
+
+        def mask(table: bytes) -> int:
+            return int.from_bytes(flag_bytes.translate(table), "little")
+
+        # Byte i of each int is syllable i's bit; << 8 moves syllable i - 1's bit to i.
+        joins = (
+            inside
+            & mask(self._may_continue)
+            & (mask(self._may_be_continued) << 8)
+            & (mask(self._not_title) | (mask(self._title) << 8))  # no lower-case syllable after a title-case one
+        )
+        join_bytes = joins.to_bytes(n, "little")
         if self._user_index:
-            self._force_user_words(text, syllables, info, joins)
-        return joins
+            join_bytes = self._force_user_words(lowers, flag_bytes, bytearray(join_bytes))
+        starts = list(accumulate(map(len, pieces), initial=lead))
+        return _Segmentation(pieces, starts, list(compress(range(n), join_bytes.translate(_FLIP))))
 
-    def _force_user_words(self, text: str, syllables: Syllables, info: list[_Syllable], joins: list[bool]) -> None:
-        n = len(info)
+    def _inside(
+        self,
+        owns: tuple[list[bytes], ...],
+        as_prevs: tuple[tuple[list[bytes], ...], ...],
+        as_nexts: tuple[tuple[list[bytes], ...], ...],
+        lowers: tuple[str, ...],
+        lower_spaces: tuple[str, ...],
+    ) -> int:
+        """pyvi's CRF labels as an int, byte i = 1 when syllable i is inside a word (I_W), else 0 (B_W)."""
+        n = len(lowers)
+        bigrams = list(map(add, lower_spaces, lowers[1:]))  # "a b", then "a b c" = "a " + "b c"
+        bi = int.from_bytes(bytes(map(self.model.bi_grams.__contains__, bigrams)), "little")
+        trigrams = map(self.model.tri_grams.__contains__, map(add, lower_spaces, bigrams[1:]))
+        tri = int.from_bytes(bytes(trigrams), "little")
+        # Code (bigram + 2 * trigram) of the n-grams ending at each syllable and of those starting at it.
+        before = ((bi << 8) | (tri << 17)).to_bytes(n, "little")
+        after = (bi | (tri << 1)).to_bytes(n, "little")
+        # Item i: own features, then the previous syllable's and the n-grams ending at i, then the next
+        # syllable's and the n-grams starting at i: pyvi's dict order, so crfsuite sums the same way.
+        previous = map(getitem, (_NO_NEIGHBOUR, *as_prevs), before)
+        following = map(getitem, (*as_nexts[1:], _NO_NEIGHBOUR), after)
+        items = map(add, map(add, owns, previous), following)
+        labels = self.model.tagger.tag(list(items))
+        return int.from_bytes("".join(labels)[::3].encode().translate(_INSIDE), "little")
+
+    def _force_user_words(self, lowers: tuple[str, ...], flags: bytes, joins: bytearray) -> bytes:
+        """`joins` with each longest user word found (not across a line break) made one word."""
+        n = len(lowers)
         i = 0
         while i < n:
-            candidates = self._user_index.get(info[i].lower)
             length = 0
-            for word in candidates or ():
+            for word in self._user_index.get(lowers[i], ()):
                 end = i + len(word)
-                if end <= n and all(info[i + k].lower == s for k, s in enumerate(word)):
-                    if not any(_breaks_line(text, syllables, j) for j in range(i + 1, end)):
-                        length = len(word)
-                        break
+                if lowers[i:end] == word and not any(f & _GAP_BREAKS_LINE for f in flags[i : end - 1]):
+                    length = len(word)
+                    break
             if not length:
                 i += 1
                 continue
-            joins[i] = False
-            for j in range(i + 1, i + length):
-                joins[j] = True
+            joins[i] = 0
+            joins[i + 1 : i + length] = b"\x01" * (length - 1)
             if i + length < n:
-                joins[i + length] = False
+                joins[i + length] = 0
             i += length
+        return bytes(joins)
+
+
+def _words_and_spaces(text: str, spans: list[tuple[int, int]]) -> tuple[list[str], list[bool]]:
+    """spaCy's words and spaces for `text` cut at `spans`, whatever the whitespace between them."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    pos = 0
+    for start, end in spans:
+        if start > pos:
+            _add_gap(text[pos:start], words, spaces)
+        words.append(text[start:end])
+        spaces.append(False)
+        pos = end
+    if pos < len(text):
+        _add_gap(text[pos:], words, spaces)
+    return words, spaces
+
+
+def _add_gap(gap: str, words: list[str], spaces: list[bool]) -> None:
+    if words and gap[0] == " " and not spaces[-1]:
+        spaces[-1] = True
+        gap = gap[1:]
+        if not gap:
+            return
+    words.append(gap)
+    spaces.append(False)

@@ -40,7 +40,7 @@ class VietnameseTokenizer:
         self.segmenter = VietnameseSegmenter(fixes=fixes, user_words=user_words)
 
     def __call__(self, text: str) -> Doc:
-        words, spaces = words_and_spaces(text, self.segmenter.spans(text))
+        words, spaces = self.segmenter.words(text)
         return Doc(self.vocab, words=words, spaces=spaces)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
@@ -74,41 +74,6 @@ class VietnameseTokenizer:
         """Restore the settings written by `to_disk`."""
         util.from_disk(util.ensure_path(path), {"cfg": lambda p: self._set_config(srsly.read_json(p))}, exclude)
         return self
-
-
-def words_and_spaces(text: str, spans: Iterable[tuple[int, int]]) -> tuple[list[str], list[bool]]:
-    """spaCy's words and spaces for `text` cut at `spans`; the gaps become whitespace, as spaCy does."""
-    spans = list(spans)
-    words = [text[start:end] for start, end in spans]
-    bounds = [0, *(b for span in spans for b in span), len(text)]
-    gaps = [text[end:start] for end, start in zip(bounds[::2], bounds[1::2])]
-    if words and gaps[0] == "" and _SIMPLE_GAPS.issuperset(gaps):  # the usual case: "" or " " between words
-        return words, [gap == " " for gap in gaps[1:]]
-    words = []
-    spaces: list[bool] = []
-    pos = 0
-    for start, end in spans:
-        if start > pos:
-            _add_gap(text[pos:start], words, spaces)
-        words.append(text[start:end])
-        spaces.append(False)
-        pos = end
-    if pos < len(text):
-        _add_gap(text[pos:], words, spaces)
-    return words, spaces
-
-
-_SIMPLE_GAPS = frozenset({"", " "})
-
-
-def _add_gap(gap: str, words: list[str], spaces: list[bool]) -> None:
-    if words and gap[0] == " " and not spaces[-1]:
-        spaces[-1] = True
-        gap = gap[1:]
-        if not gap:
-            return
-    words.append(gap)
-    spaces.append(False)
 
 
 @spacy.registry.tokenizers("polycorpus.vi_tokenizer.v1")
