@@ -9,6 +9,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from tasks.sentence_starts import INSIDE, START, sent_starts, set_sent_starts
+
 if not Doc.has_extension("lines_are_sentences"):
     Doc.set_extension("lines_are_sentences", default=False)
 
@@ -18,18 +20,20 @@ def line_breaks(doc: Doc) -> Doc:
     """Mark sentence starts after paragraph breaks; with `doc._.lines_are_sentences`, after every line break."""
     every_line = doc._.lines_are_sentences
     needed = 1 if every_line else 2
+    starts = sent_starts(doc)
     newlines = 0
     for token in doc:
         if token.is_space:
             newlines += token.text.count("\n")
         elif token.i > 0:
             if newlines >= needed:
-                token.is_sent_start = True
+                starts[token.i] = START
             elif every_line:
-                token.is_sent_start = False
+                starts[token.i] = INSIDE
         if not token.is_space:
             newlines = 0
         if every_line and token.is_space and token.i > 0:
-            token.is_sent_start = False
+            starts[token.i] = INSIDE
         newlines += token.whitespace_.count("\n")
+    set_sent_starts(doc, starts)
     return doc

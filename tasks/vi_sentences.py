@@ -13,6 +13,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from tasks.sentence_starts import INSIDE, START, UNSET, sent_starts, set_sent_starts
 from tasks.vi_segmenter import ABBREVIATIONS, LINE_BREAKS
 
 _TERMINAL_CHARS = frozenset(".!?…")
@@ -28,28 +29,30 @@ class VietnameseSentencizer:
         """Mark the sentence starts of `doc` and return it."""
         if not len(doc):
             return doc
+        starts = sent_starts(doc)  # set in one pass at the end: spaCy's per-token setter is O(len(doc))
         previous = doc[0]
-        if previous.is_sent_start is None:
-            previous.is_sent_start = True
+        if starts[0] == UNSET:
+            starts[0] = START
         pending = _is_terminal(previous)  # a sentence end was seen; the next word may start a sentence
         new_line = False  # a line break was seen since the last word
         for token in doc[1:]:
             text = token.text
-            preset = token.is_sent_start
+            preset = starts[token.i]
             if token.is_space:
                 new_line = new_line or not LINE_BREAKS.isdisjoint(text)
-                if preset is None:
-                    token.is_sent_start = False
+                if preset == UNSET:
+                    starts[token.i] = INSIDE
                 previous = token
                 continue
             spaced = previous.is_space or bool(previous.whitespace_)
-            if preset is None:
-                token.is_sent_start = (pending and spaced or new_line) and not text[0].islower()
+            if preset == UNSET:
+                starts[token.i] = START if (pending and spaced or new_line) and not text[0].islower() else INSIDE
             # A closing quote or bracket glued to a sentence end stays with that sentence.
             if not (pending and text[0] in _CLOSERS and not spaced):
                 pending = _is_terminal(token)
             new_line = False
             previous = token
+        set_sent_starts(doc, starts)
         return doc
 
 
