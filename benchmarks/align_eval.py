@@ -20,8 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from tasks.align import AlignOptions, Bead, align_sentences
-from tasks.align_files import align_corpus
-from tasks.lexicon import Lexicon
+from tasks.align_files import align_corpus, learn_lexicon
 
 Beads = list[tuple[tuple[int, ...], tuple[int, ...]]]
 # data set name -> folder, source language, target language, gold file suffix
@@ -113,7 +112,7 @@ def speed(eval_dir: Path, options: AlignOptions, sizes: list[int], runs: int) ->
     src_lang, tgt_lang, docs, _ = load(eval_dir, "ted-en-vi")
     all_src = [s for src, _ in docs for s in src]
     all_tgt = [t for _, tgt in docs for t in tgt]
-    lexicon = _trained_lexicon(docs, src_lang, tgt_lang, options)
+    lexicon = learn_lexicon(docs, src_lang, tgt_lang, options)  # trained once: the runs time the aligner alone
     rows = []
     for size in sizes:
         repeat = -(-size // len(all_src))
@@ -131,19 +130,6 @@ def speed(eval_dir: Path, options: AlignOptions, sizes: list[int], runs: int) ->
         first = next(r for r in rows if r["method"] == row["method"])
         row["per_sentence_vs_smallest"] = row["s_per_1000"] / first["s_per_1000"]
     return rows
-
-
-def _trained_lexicon(docs: list, src_lang: str, tgt_lang: str, options: AlignOptions) -> Lexicon | None:
-    """The lexicon align_corpus learns from `docs` (trained once, so speed runs time only the aligner)."""
-    from tasks.align import confident_pairs
-    from tasks.lexicon import train
-
-    pairs = [
-        p
-        for src, tgt in docs
-        for p in confident_pairs(src, tgt, align_sentences(src, tgt, src_lang, tgt_lang, None, options))
-    ]
-    return train(pairs, options.em_iterations)
 
 
 def main() -> None:

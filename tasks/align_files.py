@@ -21,16 +21,20 @@ def align_corpus(
     docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions, lexicon: Lexicon | None = None
 ) -> list[list[Bead]]:
     """Align document pairs that share one lexicon: `lexicon` if given, else one learned from them (Moore 2002)."""
-    dictionary = read_dictionary(options.dictionary) if options.dictionary else []
     if lexicon is None:
-        seed = add_dictionary(None, dictionary) if dictionary else None
-        first = [align_sentences(src, tgt, src_lang, tgt_lang, seed, options) for src, tgt in docs]
-        pairs = [p for (src, tgt), beads in zip(docs, first) for p in confident_pairs(src, tgt, beads)]
-        log.info("%s-%s: training the lexicon on %d confident sentence pairs", src_lang, tgt_lang, len(pairs))
-        lexicon = train(pairs, options.em_iterations)
-    if dictionary:
-        lexicon = add_dictionary(lexicon, dictionary)
+        lexicon = learn_lexicon(docs, src_lang, tgt_lang, options)
     return [align_sentences(src, tgt, src_lang, tgt_lang, lexicon, options) for src, tgt in docs]
+
+
+def learn_lexicon(docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions) -> Lexicon | None:
+    """First pass over every document pair, IBM-1 EM on the confident pairs, plus the user's dictionary."""
+    dictionary = read_dictionary(options.dictionary) if options.dictionary else []
+    seed = add_dictionary(None, dictionary) if dictionary else None
+    first = [align_sentences(src, tgt, src_lang, tgt_lang, seed, options) for src, tgt in docs]
+    pairs = [p for (src, tgt), beads in zip(docs, first) for p in confident_pairs(src, tgt, beads)]
+    log.info("%s-%s: training the lexicon on %d confident sentence pairs", src_lang, tgt_lang, len(pairs))
+    lexicon = train(pairs, options.em_iterations)
+    return add_dictionary(lexicon, dictionary) if dictionary else lexicon
 
 
 def format_bead(bead: Bead) -> str:
