@@ -265,7 +265,8 @@ def main() -> None:
     sizes = [len(r["text"].encode()) for r in records]
     print(f"corpus: {len(records)} documents, {sum(sizes) / 1e6:.1f} MB, {min(sizes)}-{max(sizes)} bytes each, tasks {','.join(tasks)}")
     docs = write_corpus(records, work / f"shards-{args.shards}", args.shards)
-    print(f"{len(list(docs.glob('part-*.parquet')))} shards; {args.runs} runs of {', '.join(ways)}, interleaved")
+    shards = len(list(docs.glob("part-*.parquet")))
+    print(f"{shards} shards; {args.runs} runs of {', '.join(ways)}, interleaved")
 
     seconds: dict[str, list[float]] = defaultdict(list)
     rss: dict[str, list[float]] = defaultdict(list)
@@ -297,7 +298,7 @@ def main() -> None:
     result = {
         "documents": len(records),
         "megabytes": round(sum(sizes) / 1e6, 3),
-        "shards": args.shards,
+        "shards": shards,
         "tasks": tasks,
         "runs": args.runs,
         "cpu_count": os.cpu_count(),
