@@ -1,0 +1,64 @@
+"""Properties over random Unicode, with the real en / fr / vi pipelines: nothing raises, every offset is exact, tokens cover the text.
+
+Texts mix arbitrary code points with the ones that break tokenizers (controls, zero-width and
+non-breaking spaces, combining marks, line separators, punctuation, digits and currency signs), and
+a small random `max_length` forces the chunking path.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pytest
+
+from tasks.annotate import Annotated, annotate
+from tasks.entities import EntityOptions, entities_for_texts
+from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.tokenize import sentence_rows
+
+SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}
+TRICKY = " \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u2029\xa0\u3000\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\u0301\u0323\u0300.!?…,;:'\"«»()-–_/$€£¥₫%0123456789aAđĐươệ"
+TEXTS = st.text(st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(TRICKY)), max_size=250)
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def squeeze(text: str) -> str:
+    """`text` without any whitespace."""
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("lang", sorted(SPECS))
+@PROPERTY_SETTINGS
+@given(text=TEXTS, max_length=st.integers(min_value=4, max_value=300), lines_are_sentences=st.booleans())
+def test_tokens_and_sentences_are_exact_and_cover_the_text(lang: str, text: str, max_length: int, lines_are_sentences: bool) -> None:
+    nlp = get_nlp(lang, SPECS[lang])
+    disable = [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
+    (result,) = annotate(nlp, [text], [lines_are_sentences], max_length, disable)
+    assert isinstance(result, Annotated), result
+    sentences, tokens = sentence_rows("d", lang, text, result)
+    previous_end = 0
+    for sentence in sentences:
+        assert previous_end <= sentence["start"] < sentence["end"] <= len(text)
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
+        previous_end = sentence["end"]
+    covered = []
+    previous_end = 0
+    for row in tokens:
+        for token, start, end in zip(row["tokens"], row["starts"], row["ends"], strict=True):
+            assert previous_end <= start < end and text[start:end] == token
+            previous_end = end
+            covered.append(squeeze(token))
+    assert "".join(covered) == squeeze(text)
+
+
+@pytest.mark.parametrize("lang", sorted(SPECS))
+@PROPERTY_SETTINGS
+@given(texts=st.lists(TEXTS, min_size=1, max_size=3))
+def test_entities_have_exact_offsets(lang: str, texts: list[str]) -> None:
+    for text, entities in zip(texts, entities_for_texts(texts, lang, EntityOptions(), SPECS[lang]), strict=True):
+        for entity in entities:
+            assert 0 <= entity.start < entity.end <= len(text)
+            assert text[entity.start : entity.end] == entity.text
+            assert entity.label in ("PERSON", "ORG", "MONEY")
+            assert (entity.amount is not None and entity.currency is not None) == (entity.label == "MONEY")
