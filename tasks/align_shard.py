@@ -75,12 +75,14 @@ def document_pairs(job: ShardJob) -> dict[Pair, list[DocPair]]:
 
 
 def first_pass(job: ShardJob) -> dict[Pair, list[tuple[str, str]]]:
-    """Confident 1-1 sentence pairs of the shard per language pair, from an alignment on lengths and anchors."""
+    """Confident 1-1 sentence pairs of the shard per language pair, from an alignment on lengths, anchors and the user's dictionary."""
+    options = job.align_options
+    seed = add_dictionary(None, read_dictionary(options.dictionary)) if options.dictionary else None
     result: dict[Pair, list[tuple[str, str]]] = {}
     for (src_lang, tgt_lang), docs in document_pairs(job).items():
         found = []
         for doc in docs:
-            beads = align_sentences(doc.src, doc.tgt, src_lang, tgt_lang, None, job.align_options)
+            beads = align_sentences(doc.src, doc.tgt, src_lang, tgt_lang, seed, options)
             found.extend(confident_pairs(doc.src, doc.tgt, beads))
         result[(src_lang, tgt_lang)] = found
     return result
