@@ -216,6 +216,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     written = export_pairs(args.out, args.pair, args.format, args.dest, args.min_score)
     log.info("exported %d sentence pairs to %s", written, args.dest)
+    if not written:
+        log.warning("no aligned sentence pairs for %s in %s: check --pair and that `run` did the align task", args.pair, args.out)
     return 0
 
 
