@@ -147,7 +147,7 @@ def _read_whole(path: str) -> str:
         raise BadRecord(path, None, f"invalid UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
-def _txt(path: str, fmt: str) -> Iterator[Record]:
+def _txt(path: str, fmt: str) -> Iterator[Record | BadRecord]:
     files = (
         sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".txt"))
         if os.path.isdir(path)
@@ -155,7 +155,12 @@ def _txt(path: str, fmt: str) -> Iterator[Record]:
     )
     for file in files:
         lang, stem = _lang_and_stem(file)
-        fields = {"text": _read_whole(file), "group_id": stem}
+        try:
+            text = _read_whole(file)
+        except BadRecord as exc:  # one bad file of a folder must not lose the others
+            yield exc
+            continue
+        fields = {"text": text, "group_id": stem}
         if lang:
             fields["lang"] = lang
         yield Record(fields, file, 1)
