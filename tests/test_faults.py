@@ -1,0 +1,245 @@
+"""Faults with real processes and signals: a worker killed, the whole run killed, a shard that keeps failing, a full disk.
+
+After each, OUT must hold every document exactly once, equal to a clean run's tables (compared as
+sorted row hashes), with no stray part or temporary files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import generated_jsonl, polycorpus, read_dir
+
+REPO = Path(__file__).resolve().parent.parent
+TABLES = ("sentences", "tokens", "errors")
+RUN = ("--tasks", "tokenize")
+
+
+def cli(*args: object) -> list[str]:
+    """The command line of `polycorpus ARGS` run by this interpreter from the repository."""
+    return [sys.executable, "-m", "cluster.cli", *(str(a) for a in args)]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def row_hashes(out: Path, table: str) -> list[str]:
+    """Sorted content hashes of a table's rows: equal lists mean equal tables, whatever the file layout."""
+    rows = read_dir(out / table).to_pylist()
+    return sorted(hashlib.sha256(json.dumps(r, sort_keys=True, default=str).encode()).hexdigest() for r in rows)
+
+
+def shard_names(docs: Path) -> list[str]:
+    return sorted(p.name for p in docs.glob("part-*.parquet"))
+
+
+def manifests(out: Path) -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text()) for p in sorted((out / "_manifest").glob("part-*.json"))}
+
+
+def stray_files(out: Path) -> list[Path]:
+    """Temporary files, and part files of shards that have no done manifest."""
+    done = {m["shard"].removesuffix(".parquet") for m in manifests(out).values() if m["status"] == "done"}
+    stray = [p for p in out.rglob(".*.tmp")]
+    stray += [p for t in TABLES for p in (out / t).glob("part-*.parquet") if p.stem not in done]
+    return stray
+
+
+def assert_exactly_once(out: Path, clean: Path, docs: Path) -> None:
+    """Every table equals the clean run's, every document's sentences are numbered 0..n-1 once, DuckDB sees the same."""
+    for table in TABLES:
+        assert row_hashes(out, table) == row_hashes(clean, table), table
+    per_doc: dict[str, list[int]] = {}
+    for row in read_dir(out / "sentences").to_pylist():
+        per_doc.setdefault(row["doc_id"], []).append(row["sent_idx"])
+    assert all(sorted(idx) == list(range(len(idx))) for idx in per_doc.values())
+    assert set(per_doc) == set(read_dir(docs).column("doc_id").to_pylist())
+    [(count,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}/sentences/*.parquet')").fetchall()
+    assert count == sum(len(v) for v in per_doc.values())
+
+
+def wait_for_manifests(out: Path, at_least: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while len(manifests(out)) < at_least:
+        assert proc.poll() is None, f"the run ended early: {proc.stderr.read() if proc.stderr else ''}"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.02)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process we started in its own session, and whatever it started, then reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate(timeout=30)  # reaps it and closes its pipes
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small English corpus in 20+ shards (the blank en pipeline keeps every process quick to start)."""
+    root = tmp_path_factory.mktemp("faults")
+    lines = generated_jsonl(root / "gen.jsonl", groups=400).read_text(encoding="utf-8").splitlines()
+    (root / "en.jsonl").write_text("".join(line + "\n" for line in lines if json.loads(line)["lang"] == "en"), encoding="utf-8")
+    assert polycorpus("ingest", root / "en.jsonl", root / "ingested", "--shard-size", "0.002") == 0
+    folder = root / "ingested" / "documents"
+    assert len(shard_names(folder)) >= 20
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clean(docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference: one uninterrupted in-process run."""
+    out = tmp_path_factory.mktemp("clean")
+    assert polycorpus("run", docs, out, *RUN, "--cluster", "sync") == 0
+    return out
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen]]]:
+    """A `dask scheduler` and two single-threaded `dask worker` processes (no nanny) on 127.0.0.1."""
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = str(Path(sys.executable).with_name("dask"))
+    procs = [
+        subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                         env=env(), cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.1)
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen([dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+                                 env=env(), cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+        from distributed import Client
+
+        with Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield scheduler_file, procs
+    finally:
+        for proc in procs:
+            kill_group(proc)
+
+
+def test_killed_worker_is_replaced_and_every_document_appears_once(docs: Path, clean: Path, dask_cluster, tmp_path: Path) -> None:
+    scheduler_file, procs = dask_cluster
+    out = tmp_path / "out"
+    run = subprocess.Popen(cli("run", docs, out, *RUN, "--scheduler-file", scheduler_file), env=env(), cwd=REPO,
+                           start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_manifests(out, 2, run)
+        os.kill(procs[1].pid, signal.SIGKILL)  # a worker dies with a shard in hand
+        assert len(manifests(out)) < len(shard_names(docs)), "kill the worker mid-run: use more or larger shards"
+        procs[1].wait(timeout=30)
+        _, stderr = run.communicate(timeout=300)
+    finally:
+        kill_group(run)
+    assert run.returncode == 0, stderr
+    assert len(manifests(out)) == len(shard_names(docs))
+    assert all(m["status"] == "done" for m in manifests(out).values())
+    assert_exactly_once(out, clean, docs)
+
+
+def test_killed_run_resumes_only_unfinished_shards(docs: Path, clean: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = subprocess.Popen(cli("run", docs, out, *RUN, "--workers", "1"), env=env(), cwd=REPO,
+                           start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_manifests(out, 2, run)
+    finally:
+        kill_group(run)  # the run, its scheduler and its worker, mid-way
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("part-*") if p.parent.name in ("_manifest", *TABLES)}
+    finished = sorted(m["shard"] for m in manifests(out).values())
+    assert 0 < len(finished) < len(shard_names(docs)), "kill the run mid-way: use more or larger shards"
+
+    assert polycorpus("run", docs, out, *RUN, "--cluster", "sync") == 0
+    record = json.loads((out / "_run.json").read_text())
+    assert record["shards_skipped"] == finished
+    assert sorted(record["shards_done"]) == sorted(set(shard_names(docs)) - set(finished))
+    assert {p: p.stat().st_mtime_ns for p in before} == before, "a finished shard was redone"
+    assert stray_files(out) == []
+    assert_exactly_once(out, clean, docs)
+
+
+def test_shard_that_keeps_failing_is_reported_and_retried_alone(docs: Path, clean: Path, tmp_path: Path, capsys) -> None:
+    own = tmp_path / "documents"
+    shutil.copytree(docs, own)
+    broken = own / "part-00001.parquet"
+    good = broken.read_bytes()
+    broken.write_bytes(good[: len(good) // 2])  # truncated
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert polycorpus("run", own, out, *RUN, "--cluster", "sync") == 1
+    err = capsys.readouterr().err
+    assert f"FAILED part-00001.parquet: ShardError: cannot read documents shard {broken}" in err
+    assert "1 shard(s) failed; fix the cause and rerun with --retry-failed" in err
+    states = {m["shard"]: m["status"] for m in manifests(out).values()}
+    assert states.pop("part-00001.parquet") == "failed" and set(states.values()) == {"done"}
+    assert stray_files(out) == []
+
+    assert polycorpus("status", out) == 0
+    status = capsys.readouterr().out
+    assert f"done: {len(states)}  pending: 0  failed: 1" in status and f"failed part-00001.parquet: ShardError: cannot read documents shard {broken}" in status
+
+    assert polycorpus("run", own, out, *RUN, "--cluster", "sync") == 0  # a plain rerun leaves the failed shard alone
+    assert manifests(out)["part-00001.json"]["status"] == "failed"
+
+    broken.write_bytes(good)
+    others = {p: p.stat().st_mtime_ns for p in (out / "_manifest").glob("*.json") if p.name != "part-00001.json"}
+    assert polycorpus("run", own, out, *RUN, "--cluster", "sync", "--retry-failed") == 0
+    assert json.loads((out / "_run.json").read_text())["shards_done"] == ["part-00001.parquet"]
+    assert {p: p.stat().st_mtime_ns for p in others} == others
+    assert_exactly_once(out, clean, own)
+
+
+def _limit_file_size(limit: int):  # noqa: ANN202 (a preexec_fn)
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def assert_one_clear_error(stderr: str, out: Path, reason: str) -> None:
+    errors = [line for line in stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1, stderr
+    assert errors[0].startswith("polycorpus run: error: cannot write ") and str(out) in errors[0] and reason in errors[0], errors[0]
+    assert "Traceback" not in stderr
+
+
+def test_file_size_limit_stops_with_one_message_and_no_partial_files(docs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = subprocess.run(cli("run", docs, out, *RUN, "--cluster", "sync"), env=env(), cwd=REPO, capture_output=True, text=True,
+                            timeout=300, preexec_fn=_limit_file_size(1500))
+    assert result.returncode != 0
+    assert_one_clear_error(result.stderr, out, "File too large")
+    assert stray_files(out) == [] and manifests(out) == {}
+
+
+def test_full_disk_stops_with_one_message_and_no_partial_files(docs: Path, clean: Path, tmp_path: Path) -> None:
+    out = tmp_path / "small"
+    out.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(out)], capture_output=True).returncode:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        result = subprocess.run(cli("run", docs, out, *RUN, "--cluster", "sync"), env=env(), cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert result.returncode != 0
+        assert_one_clear_error(result.stderr, out, "No space left on device")
+        assert stray_files(out) == []
+        assert 0 < len(manifests(out)) < len(shard_names(docs))
+    finally:
+        subprocess.run(["umount", str(out)], check=True)
