@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import re
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -82,8 +83,8 @@ def run(docs_url: str, out_url: str, config: dict[str, Any], force: bool = False
         already_done=(),
         languages=language_specs(config),
         config_hash=chash,
-        entity_options=_options(config, "entities") if "entities" in tasks else None,
-        align_options=_options(config, "align") if "align" in tasks else None,
+        entity_options=task_options(config, "entities") if "entities" in tasks else None,
+        align_options=task_options(config, "align") if "align" in tasks else None,
         batch_size=config["run"]["batch_size"],
     )
     out = Location(out_url)
@@ -175,8 +176,8 @@ def _corpus_lexicon(executor: Any, out: Location, jobs: list[ShardJob], force: b
     return lexicons
 
 
-def _options(config: dict[str, Any], section: str) -> Any:
-    """The typed options of a task, from its config section."""
+def task_options(config: dict[str, Any], section: str) -> Any:
+    """The typed options of a task (`entities` or `align`), from its config section."""
     if section == "entities":
         from tasks.entities import EntityOptions as cls
     else:
@@ -198,6 +199,19 @@ def _failed_manifest(job: ShardJob, message: str) -> dict:
     }
 
 
+_SECRET = re.compile(r"secret|password|token|credential|key", re.IGNORECASE)
+
+
+def _redacted(config: dict) -> dict:
+    """The config as recorded in `_run.json`: storage option values that look like credentials hidden."""
+    def hide(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: hide(v, str(k)) for k, v in value.items()}
+        return "<redacted>" if value is not None and _SECRET.search(key) else value
+
+    return {**config, "cluster": {**config["cluster"], "storage_options": hide(config["cluster"].get("storage_options", {}))}}
+
+
 def _run_record(docs: Location, config: dict, tasks: tuple[str, ...], chash: str, summary: RunSummary, timings: dict, started: float) -> dict:
     versions = {}
     for package in ("polycorpus", "dask", "distributed", "spacy", "pyvi", "pyarrow"):
@@ -207,7 +221,7 @@ def _run_record(docs: Location, config: dict, tasks: tuple[str, ...], chash: str
             versions[package] = None
     return {
         "docs": docs.url,
-        "config": config,
+        "config": _redacted(config),
         "config_hash": chash,
         "tasks": list(tasks),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
