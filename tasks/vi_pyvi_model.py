@@ -12,6 +12,7 @@ import os
 import pickle
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -40,8 +41,20 @@ class PyviModel:
     tagger: pycrfsuite.Tagger
     model_bytes: bytes  # crfsuite reads the model in place: these bytes must outlive the tagger
     attributes: frozenset[str]  # the feature strings the CRF has weights for; it ignores all others
-    bi_grams: frozenset[str]
-    tri_grams: frozenset[str]
+    syllable_ids: dict[str, int]  # each syllable of the n-gram lexicon, numbered from 1
+    bi_grams: frozenset[int]  # the lexicon's two-syllable lines, as ngram_key of their syllables' ids
+    tri_grams: frozenset[int]  # and its three-syllable lines
+
+
+NGRAM_BITS = 20  # bits of a syllable id in an n-gram key (the lexicon has ~6k distinct syllables)
+
+
+def ngram_key(ids: Iterable[int]) -> int:
+    """The key of an n-gram in PyviModel.bi_grams / tri_grams: its syllables' ids packed NGRAM_BITS apart."""
+    key = 0
+    for syllable_id in ids:
+        key = (key << NGRAM_BITS) | syllable_id
+    return key
 
 
 class _Stub:
@@ -90,16 +103,19 @@ def _attributes(tagger: pycrfsuite.Tagger) -> frozenset[str]:
     return frozenset(names)
 
 
-def _ngrams() -> tuple[frozenset[str], frozenset[str]]:
-    # As pyvi's ViTokenizer: lines of two syllables are bigrams, of three trigrams, kept as written.
-    bi_grams, tri_grams = set(), set()
+def _ngrams() -> tuple[dict[str, int], frozenset[int], frozenset[int]]:
+    # As pyvi's ViTokenizer: lines of two syllables are bigrams, of three trigrams, kept as written
+    # (pyvi looks up lower-cased text, so a line with a capital never matches, here neither).
+    syllable_ids: dict[str, int] = {}
+    grams: dict[int, set[int]] = {2: set(), 3: set()}
     for line in resources.files("pyvi").joinpath(_WORDS_FILE).read_text(encoding="utf-8").split("\n"):
-        n = len(line.split(" "))
-        if n == 2:
-            bi_grams.add(line)
-        elif n == 3:
-            tri_grams.add(line)
-    return frozenset(bi_grams), frozenset(tri_grams)
+        syllables = line.split(" ")
+        if len(syllables) in grams:
+            ids = [syllable_ids.setdefault(s, len(syllable_ids) + 1) for s in syllables]
+            grams[len(syllables)].add(ngram_key(ids))
+    if len(syllable_ids) >= 1 << NGRAM_BITS:
+        raise ValueError(f"pyvi's lexicon has {len(syllable_ids)} syllables; n-gram keys hold < 2**{NGRAM_BITS}")
+    return syllable_ids, frozenset(grams[2]), frozenset(grams[3])
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,5 +124,4 @@ def load_pyvi_model() -> PyviModel:
     model_bytes = _crf_bytes()
     tagger = pycrfsuite.Tagger()
     tagger.open_inmemory(model_bytes)
-    bi_grams, tri_grams = _ngrams()
-    return PyviModel(tagger, model_bytes, _attributes(tagger), bi_grams, tri_grams)
+    return PyviModel(tagger, model_bytes, _attributes(tagger), *_ngrams())

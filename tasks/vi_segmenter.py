@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import accumulate, compress
-from operator import add, getitem, ne
+from operator import add, getitem, itemgetter, ne
 from typing import NamedTuple
 
-from tasks.vi_pyvi_model import PyviModel, load_pyvi_model
+from tasks.vi_pyvi_model import NGRAM_BITS, PyviModel, load_pyvi_model
 
 # Each fix, in the order the benchmark attributes differences from pyvi.
 FIXES: tuple[str, ...] = (
@@ -107,9 +107,17 @@ class _Syllable(NamedTuple):
     # those starting at the previous one (_AFTER): that is how they follow each other in an item.
     as_prev: tuple[list[bytes], ...]
     as_next: tuple[list[bytes], ...]
-    lower: str
-    lower_space: str  # lower + " ": an n-gram key starts with it
+    # The lower-cased syllable's id in pyvi's n-gram lexicon (0 if in none), shifted for its place in an
+    # n-gram key: last, middle (<< NGRAM_BITS), first of three (<< 2 * NGRAM_BITS).
+    gram: int
+    gram2: int
+    gram3: int
     flags: int  # _BLOCKS_JOIN | _TITLE_INITIAL | _ABBREVIATION | _IS_NEWLINE | _GAP_BREAKS_LINE
+    lower: str
+
+
+_FEATURE_FIELDS = tuple(map(itemgetter, range(6)))  # own, as_prev, as_next, gram, gram2, gram3
+_FLAGS = itemgetter(6)
 
 
 def _surface(piece: str) -> str:
@@ -117,17 +125,18 @@ def _surface(piece: str) -> str:
     return piece[: _TRAILING_SPACE.search(piece).start()]  # type: ignore[union-attr]
 
 
-def _syllable(piece: str, known: frozenset[str]) -> _Syllable:
+def _syllable(piece: str, model: PyviModel) -> _Syllable:
     surface = _surface(piece)
     word = unicodedata.normalize("NFC", surface)
     lower = word.lower()
     upper, title = word.isupper(), word.istitle()
 
     def features(*pairs: tuple[str, bool]) -> list[bytes]:
-        return [name.encode() for name, on in pairs if on and name in known]
+        return [name.encode() for name, on in pairs if on and name in model.attributes]
 
     as_prev = features(("-1:word.lower():" + lower, True), ("-1:word.istitle()", title), ("-1:word.isupper()", upper))
     as_next = features(("+1:word.lower():" + lower, True), ("+1:word.istitle()", title), ("+1:word.isupper()", upper))
+    gram = model.syllable_ids.get(lower, 0)
     first = word[0]
     flags = (
         # `in string.punctuation` is pyvi's substring test, kept as it is.
@@ -147,15 +156,12 @@ def _syllable(piece: str, known: frozenset[str]) -> _Syllable:
         ),
         as_prev=tuple(map(as_prev.__add__, _BEFORE)),
         as_next=tuple(map(as_next.__add__, _AFTER)),
-        lower=lower,
-        lower_space=lower + " ",
+        gram=gram,
+        gram2=gram << NGRAM_BITS,
+        gram3=gram << 2 * NGRAM_BITS,
         flags=flags,
+        lower=lower,
     )
-
-
-def _flag_table(test: Callable[[int], object]) -> bytes:
-    """A bytes.translate table mapping each flags byte to test(flags) as 0 or 1."""
-    return bytes(bool(test(flags)) for flags in range(256))
 
 
 class Syllables(NamedTuple):
@@ -166,26 +172,18 @@ class Syllables(NamedTuple):
     ends: list[int]
 
 
-class _Segmentation(NamedTuple):
-    """A text cut into syllables and words: syllable i starts at starts[i]; heads are words' first syllables."""
-
-    pieces: list[str]  # each syllable with the whitespace after it
-    starts: list[int]  # one more than syllables: the last is len(text)
-    heads: list[int]
-
-
 class _SyllableCache(dict):
     """Per-syllable features by form (with the whitespace after it); cleared when it grows past `limit`."""
 
-    def __init__(self, known: frozenset[str], limit: int = 200_000) -> None:
+    def __init__(self, model: PyviModel, limit: int = 200_000) -> None:
         super().__init__()
-        self.known = known
+        self.model = model
         self.limit = limit
 
     def __missing__(self, piece: str) -> _Syllable:
         if len(self) >= self.limit:
             self.clear()
-        entry = self[piece] = _syllable(piece, self.known)
+        entry = self[piece] = _syllable(piece, self.model)
         return entry
 
 
@@ -199,15 +197,18 @@ class VietnameseSegmenter:
             raise ValueError(f"unknown fixes {sorted(unknown)}; known: {list(FIXES)}")
         self.model: PyviModel = load_pyvi_model()
         self.pattern = _pattern(self.fixes)
-        self.cache = _SyllableCache(self.model.attributes)
+        self.cache = _SyllableCache(self.model)
+        self._is_bigram, self._is_trigram = self.model.bi_grams.__contains__, self.model.tri_grams.__contains__
+        self._tag = self.model.tagger.tag
         line_breaks, caps_period = "line_breaks" in self.fixes, "caps_period" in self.fixes
         never = _BLOCKS_JOIN | (_IS_NEWLINE if line_breaks else 0)
         ends_word = never | (_ABBREVIATION if caps_period else 0) | (_GAP_BREAKS_LINE if line_breaks else 0)
-        # A syllable may continue the previous word / be continued by the next one / is title-initial.
-        self._may_continue = _flag_table(lambda f: not f & never)
-        self._may_be_continued = _flag_table(lambda f: not f & ends_word)
-        self._title = _flag_table(lambda f: f & _TITLE_INITIAL)
-        self._not_title = _flag_table(lambda f: not f & _TITLE_INITIAL)
+        # A flags byte to a rules byte: bit 0, the syllable may continue the previous word; bit 1, it
+        # may be continued by the next; bit 2, it is title-initial; bit 3, it is not.
+        self._rules = bytes(
+            (not f & never) | (not f & ends_word) << 1 | bool(f & _TITLE_INITIAL) << 2 | (not f & _TITLE_INITIAL) << 3
+            for f in range(256)
+        )
         self.user_words = tuple(dict.fromkeys(w for w in (" ".join(u.split()) for u in user_words) if w))
         self._user_index = self._index_user_words(self.user_words)
 
@@ -254,65 +255,51 @@ class VietnameseSegmenter:
             return [], []
         # Only single spaces between syllables: a word is the text from its head to the next one's,
         # less the space after it.
-        bounds = [*map(segmentation.starts.__getitem__, segmentation.heads), len(text)]
+        _, starts, heads = segmentation
+        bounds = [*map(starts.__getitem__, heads), len(text)]
         spaced = list(map(text.__getitem__, map(slice, bounds, bounds[1:])))
         words = list(map(str.rstrip, spaced))
         return words, list(map(ne, spaced, words))
 
-    def _segment(self, text: str) -> _Segmentation | None:
-        """The text's syllables and which of them start a word: CRF labels, pyvi's post-rules, fixes."""
+    def _segment(self, text: str) -> tuple[list[str], list[int], list[int]] | None:
+        """The text's pieces (syllable + whitespace after it), their starts (and len(text)), and the
+        pieces that start a word: from the CRF's labels, pyvi's post-rules and the fixes."""
         lead = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
         pieces = self.pattern.findall(text, lead)
         if not pieces:
             return None
-        owns, as_prevs, as_nexts, lowers, lower_spaces, flags = zip(*map(self.cache.__getitem__, pieces))
         n = len(pieces)
-        inside = self._inside(owns, as_prevs, as_nexts, lowers, lower_spaces)
-        flag_bytes = bytes(flags)
-
-        def mask(table: bytes) -> int:
-            return int.from_bytes(flag_bytes.translate(table), "little")
-
-        # Byte i of each int is syllable i's bit; << 8 moves syllable i - 1's bit to i.
-        joins = (
-            inside
-            & mask(self._may_continue)
-            & (mask(self._may_be_continued) << 8)
-            & (mask(self._not_title) | (mask(self._title) << 8))  # no lower-case syllable after a title-case one
-        )
-        join_bytes = joins.to_bytes(n, "little")
-        if self._user_index:
-            join_bytes = self._force_user_words(lowers, flag_bytes, bytearray(join_bytes))
-        starts = list(accumulate(map(len, pieces), initial=lead))
-        return _Segmentation(pieces, starts, list(compress(range(n), join_bytes.translate(_FLIP))))
-
-    def _inside(
-        self,
-        owns: tuple[list[bytes], ...],
-        as_prevs: tuple[tuple[list[bytes], ...], ...],
-        as_nexts: tuple[tuple[list[bytes], ...], ...],
-        lowers: tuple[str, ...],
-        lower_spaces: tuple[str, ...],
-    ) -> int:
-        """pyvi's CRF labels as an int, byte i = 1 when syllable i is inside a word (I_W), else 0 (B_W)."""
-        n = len(lowers)
-        bigrams = list(map(add, lower_spaces, lowers[1:]))  # "a b", then "a b c" = "a " + "b c"
-        bi = int.from_bytes(bytes(map(self.model.bi_grams.__contains__, bigrams)), "little")
-        trigrams = map(self.model.tri_grams.__contains__, map(add, lower_spaces, bigrams[1:]))
-        tri = int.from_bytes(bytes(trigrams), "little")
-        # Code (bigram + 2 * trigram) of the n-grams ending at each syllable and of those starting at it.
+        # One list per field (not zip(*entries): its n iterators alive at once make the GC run more).
+        entries = list(map(self.cache.__getitem__, pieces))
+        owns, as_prevs, as_nexts, grams, grams2, grams3 = [list(map(field, entries)) for field in _FEATURE_FIELDS]
+        # pyvi's n-gram features: bigram i is syllables i, i + 1; trigram i is i, i + 1, i + 2.
+        bigrams = list(map(add, grams2, grams[1:]))
+        bi = int.from_bytes(bytes(map(self._is_bigram, bigrams)), "little")
+        tri = int.from_bytes(bytes(map(self._is_trigram, map(add, grams3, bigrams[1:]))), "little")
+        # Byte i of an int is syllable i's; << 8 moves syllable i - 1's byte to i. Code (bigram +
+        # 2 * trigram) of the n-grams ending at each syllable and of those starting at it:
         before = ((bi << 8) | (tri << 17)).to_bytes(n, "little")
         after = (bi | (tri << 1)).to_bytes(n, "little")
         # Item i: own features, then the previous syllable's and the n-grams ending at i, then the next
         # syllable's and the n-grams starting at i: pyvi's dict order, so crfsuite sums the same way.
         previous = map(getitem, (_NO_NEIGHBOUR, *as_prevs), before)
         following = map(getitem, (*as_nexts[1:], _NO_NEIGHBOUR), after)
-        items = map(add, map(add, owns, previous), following)
-        labels = self.model.tagger.tag(list(items))
-        return int.from_bytes("".join(labels)[::3].encode().translate(_INSIDE), "little")
+        labels = self._tag(list(map(add, map(add, owns, previous), following)))
+        inside = int.from_bytes("".join(labels)[::3].encode().translate(_INSIDE), "little")
+        # pyvi's post-rules and the fixes, each syllable's rule bits moved to bit 0 of its byte (which
+        # alone `inside` keeps): i may continue, i - 1 may be continued, and not (i title-initial and
+        # i - 1 not).
+        flag_bytes = bytes(map(_FLAGS, entries))
+        rules = int.from_bytes(flag_bytes.translate(self._rules), "little")
+        join_bytes = (inside & rules & (rules << 7) & ((rules >> 3) | (rules << 6))).to_bytes(n, "little")
+        if self._user_index:
+            join_bytes = self._force_user_words(pieces, flag_bytes, bytearray(join_bytes))
+        starts = list(accumulate(map(len, pieces), initial=lead))
+        return pieces, starts, list(compress(range(n), join_bytes.translate(_FLIP)))
 
-    def _force_user_words(self, lowers: tuple[str, ...], flags: bytes, joins: bytearray) -> bytes:
+    def _force_user_words(self, pieces: list[str], flags: bytes, joins: bytearray) -> bytes:
         """`joins` with each longest user word found (not across a line break) made one word."""
+        lowers = tuple(self.cache[piece].lower for piece in pieces)
         n = len(lowers)
         i = 0
         while i < n:
