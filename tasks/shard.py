@@ -95,43 +95,42 @@ def process_shard(job: ShardJob) -> dict:
         ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
         rows["entities"], rows["entity_links"] = ent_rows, link_rows
     out = Location(job.out_url)
-    written = _write_tables(out, job, rows, errors)
-    manifest = {
-        "shard": job.shard,
-        "status": "done",
-        "tasks": sorted(set(job.already_done) | set(job.todo)),
-        "config_hash": job.config_hash,
-        "documents": len(documents),
-        "rows": written,
-        "errors": len(errors),
-        "seconds": round(time.perf_counter() - started, 4),
-        "timings": timings,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-    }
-    if job.write_manifest:
-        write_manifest(out, job.shard, manifest)
-    return manifest
-
-
-def _write_tables(out: Location, job: ShardJob, rows: dict, errors: list[dict]) -> dict[str, int]:
-    """Write the job's tables and errors; if one write fails, delete the part files this attempt created, so no
-    shard without a done manifest leaves new rows behind. Returns rows written per table."""
-    written: dict[str, int] = {}
     created: list[str] = []
     try:
-        for table in [t for task in job.todo for t in TASK_TABLES.get(task, ())] + ["errors"]:
-            if not out.exists(table, job.shard):
-                created.append(table)
-            if table == "errors":
-                _write_errors(out, job, errors)
-            else:
-                out.write_table(table, to_table(table, rows[table]), table, job.shard)
-                written[table] = len(rows[table])
-    except BaseException:
+        written = _write_tables(out, job, rows, errors, created)
+        manifest = {
+            "shard": job.shard,
+            "status": "done",
+            "tasks": sorted(set(job.already_done) | set(job.todo)),
+            "config_hash": job.config_hash,
+            "documents": len(documents),
+            "rows": written,
+            "errors": len(errors),
+            "seconds": round(time.perf_counter() - started, 4),
+            "timings": timings,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
+        if job.write_manifest:
+            write_manifest(out, job.shard, manifest)
+    except BaseException:  # no part file this attempt created may outlive it without a done manifest
         for table in created:
             out.remove(table, job.shard)
         raise
+    return manifest
+
+
+def _write_tables(out: Location, job: ShardJob, rows: dict, errors: list[dict], created: list[str]) -> dict[str, int]:
+    """Write the job's tables and errors, noting in `created` each table whose part file is new; rows per table."""
+    written: dict[str, int] = {}
+    for table in [t for task in job.todo for t in TASK_TABLES.get(task, ())] + ["errors"]:
+        if not out.exists(table, job.shard):
+            created.append(table)
+        if table == "errors":
+            _write_errors(out, job, errors)
+        else:
+            out.write_table(table, to_table(table, rows[table]), table, job.shard)
+            written[table] = len(rows[table])
     return written
 
 

@@ -91,13 +91,13 @@ def kill_group(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small English corpus in 20+ shards (the blank en pipeline keeps every process quick to start)."""
+    """A small English corpus in 40+ shards (the blank en pipeline keeps every process quick to start)."""
     root = tmp_path_factory.mktemp("faults")
     lines = generated_jsonl(root / "gen.jsonl", groups=400).read_text(encoding="utf-8").splitlines()
     (root / "en.jsonl").write_text("".join(line + "\n" for line in lines if json.loads(line)["lang"] == "en"), encoding="utf-8")
-    assert polycorpus("ingest", root / "en.jsonl", root / "ingested", "--shard-size", "0.002") == 0
+    assert polycorpus("ingest", root / "en.jsonl", root / "ingested", "--shard-size", "0.001") == 0
     folder = root / "ingested" / "documents"
-    assert len(shard_names(folder)) >= 20
+    assert len(shard_names(folder)) >= 40
     return folder
 
 
@@ -144,7 +144,7 @@ def test_killed_worker_is_replaced_and_every_document_appears_once(docs: Path, c
     run = subprocess.Popen(cli("run", docs, out, *RUN, "--scheduler-file", scheduler_file), env=env(), cwd=REPO,
                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for_manifests(out, 2, run)
+        wait_for_manifests(out, 1, run)
         os.kill(procs[1].pid, signal.SIGKILL)  # a worker dies with a shard in hand
         assert len(manifests(out)) < len(shard_names(docs)), "kill the worker mid-run: use more or larger shards"
         procs[1].wait(timeout=30)
@@ -162,7 +162,7 @@ def test_killed_run_resumes_only_unfinished_shards(docs: Path, clean: Path, tmp_
     run = subprocess.Popen(cli("run", docs, out, *RUN, "--workers", "1"), env=env(), cwd=REPO,
                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for_manifests(out, 2, run)
+        wait_for_manifests(out, 1, run)
     finally:
         kill_group(run)  # the run, its scheduler and its worker, mid-way
     before = {p: p.stat().st_mtime_ns for p in out.rglob("part-*") if p.parent.name in ("_manifest", *TABLES)}
