@@ -39,10 +39,9 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _NEWLINE = "\n"
 _COMBINING = "\u0300-\u036f"
-# Whitespace before the first syllable / after a syllable; any whitespace but a single space.
+# Whitespace before the first syllable / after a syllable.
 _LEADING_SPACE = re.compile(r"[^\S\n]*")
 _TRAILING_SPACE = re.compile(r"[^\S\n]*\Z")
-_UNUSUAL_SPACE = re.compile(r"[^\S ]| {2}")
 
 # Per-syllable flags, one byte per syllable in the bit masks of _joins.
 _BLOCKS_JOIN = 1  # pyvi's post-rule: punctuation or digit-initial syllables never join
@@ -248,7 +247,8 @@ class VietnameseSegmenter:
 
         One space after a word goes into its `spaces` flag; any other whitespace run is a word of its own.
         """
-        if text[:1] == " " or _UNUSUAL_SPACE.search(text):
+        # isprintable(): no whitespace but " " (nor control or format characters, which go the long way).
+        if not text.isprintable() or "  " in text or text[:1] == " ":
             return _words_and_spaces(text, self.spans(text))
         segmentation = self._segment(text)
         if segmentation is None:
