@@ -116,8 +116,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"FAILED {shard}: {message}", file=sys.stderr)
     if summary.failed:
         print(f"{len(summary.failed)} shard(s) failed; fix the cause and rerun with --retry-failed", file=sys.stderr)
-        return 1
-    return 0
+    if summary.failed_before:
+        shards = ", ".join(sorted(summary.failed_before))
+        print(f"{len(summary.failed_before)} shard(s) failed in an earlier run and were left alone ({shards}); rerun with --retry-failed", file=sys.stderr)
+    return 1 if summary.failed or summary.failed_before else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -48,6 +48,7 @@ class RunSummary:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    failed_before: dict[str, str] = field(default_factory=dict)  # failed in an earlier run, not retried
     seconds: float = 0.0
 
 
@@ -93,7 +94,10 @@ def run(docs_url: str, out_url: str, config: dict[str, Any], force: bool = False
     template = replace(template, out_url=out.url)
     manifests = read_manifests(out)
     states = plan(shards, manifests, tasks, chash, force, retry_failed)
-    summary = RunSummary(skipped=[s.shard for s in states if not s.todo])
+    summary = RunSummary(
+        skipped=[s.shard for s in states if not s.todo],
+        failed_before={s.shard: manifests[s.shard].get("error", "") for s in states if s.status == "failed" and not s.todo},
+    )
     shard_jobs, align_jobs = [], []
     for state in states:
         previous = manifests.get(state.shard, {})

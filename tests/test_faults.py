@@ -198,7 +198,8 @@ def test_shard_that_keeps_failing_is_reported_and_retried_alone(docs: Path, clea
     status = capsys.readouterr().out
     assert f"done: {len(states)}  pending: 0  failed: 1" in status and f"failed part-00001.parquet: ShardError: cannot read documents shard {broken}" in status
 
-    assert polycorpus("run", own, out, *RUN, "--cluster", "sync") == 0  # a plain rerun leaves the failed shard alone
+    assert polycorpus("run", own, out, *RUN, "--cluster", "sync") == 1  # a plain rerun leaves the failed shard alone, and says so
+    assert "1 shard(s) failed in an earlier run and were left alone (part-00001.parquet); rerun with --retry-failed" in capsys.readouterr().err
     assert manifests(out)["part-00001.json"]["status"] == "failed"
 
     broken.write_bytes(good)
