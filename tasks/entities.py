@@ -13,7 +13,7 @@ import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import spacy
@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import tasks.ner_rules  # noqa: F401  (registers polycorpus_entity_rules and polycorpus_gazetteer)
+from tasks.annotate import Annotated, annotate
 from tasks.entity_links import EntityLink, GroupDoc, link_group
 from tasks.pipelines import LanguageSpec, get_nlp
 
@@ -32,7 +33,7 @@ _AMOUNT_PLACES = Decimal("0.000001")  # the entities table stores amounts as dec
 
 __all__ = [
     "Entity", "EntityLink", "EntityOptions", "GroupDoc", "add_entity_pipes", "default_spec",
-    "entities_for_texts", "entities_from_doc", "entity_record", "entity_tables", "link_group", "normalize",
+    "entities_for_texts", "entities_from_doc", "entities_of", "entity_record", "entity_tables", "link_group", "normalize",
 ]
 
 
@@ -104,10 +105,26 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
 
 
 def entities_for_texts(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec | None = None) -> Iterator[list[Entity]]:
-    """Entities of each text, in order, with the per-process pipeline of `lang` (the line tool's engine)."""
-    nlp = get_nlp(lang, spec if spec is not None else default_spec(lang), options)
-    for doc in nlp.pipe(texts, batch_size=64):
-        yield entities_from_doc(doc, lang, options)
+    """Entities of each text, in order, with the per-process pipeline of `lang` (the line tool's engine).
+
+    Texts longer than the pipeline's max_length are processed in chunks, like documents in `run`.
+    """
+    spec = spec if spec is not None else default_spec(lang)
+    nlp = get_nlp(lang, spec, options)
+    texts = list(texts)
+    for result in annotate(nlp, texts, [False] * len(texts), spec.max_length):
+        if not isinstance(result, Annotated):
+            raise ValueError(f"the {lang} pipeline failed on a text: {result.error_type}: {result.message}")
+        yield entities_of(result, lang, options)
+
+
+def entities_of(annotated: Annotated, lang: str, options: EntityOptions) -> list[Entity]:
+    """The entities of one annotated document, chunk offsets added so they index the whole text."""
+    return [
+        replace(ent, start=ent.start + offset, end=ent.end + offset)
+        for offset, doc in annotated.chunks
+        for ent in entities_from_doc(doc, lang, options)
+    ]
 
 
 def entity_tables(documents: list[dict], entities_by_doc: dict[str, list[Entity]], options: EntityOptions | None) -> tuple[list[dict], list[dict]]:

@@ -14,7 +14,7 @@ import socket
 import time
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -138,7 +138,7 @@ def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict, er
     spec = job.spec(lang)
     with_entities = "entities" in job.todo
     if with_entities:
-        from tasks.entities import entities_from_doc
+        from tasks.entities import entities_of
     try:
         nlp = get_nlp(lang, spec, job.entity_options if with_entities else None)
     except Exception as exc:
@@ -160,11 +160,7 @@ def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict, er
             rows["tokens"].extend(tokens)
         if with_entities:
             try:
-                entities_by_doc[doc["doc_id"]] = [
-                    replace(ent, start=ent.start + offset, end=ent.end + offset)
-                    for offset, sdoc in result.chunks
-                    for ent in entities_from_doc(sdoc, lang, job.entity_options)
-                ]
+                entities_by_doc[doc["doc_id"]] = entities_of(result, lang, job.entity_options)
             except Exception as exc:  # a bad document must not lose its neighbours
                 errors.append(_error(doc["doc_id"], job.shard, "entities", exc))
 
