@@ -18,6 +18,7 @@ demo: $(READY)
 	$(VENV)/bin/polycorpus ingest examples/superstar-coders.jsonl demo-out
 	$(VENV)/bin/polycorpus run demo-out/documents demo-out
 	$(VENV)/bin/polycorpus stats demo-out
+	$(VENV)/bin/polycorpus report demo-out
 
 test: $(READY)
 	$(VENV)/bin/pytest -q

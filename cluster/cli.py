@@ -150,6 +150,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     totals = stats["totals"]
     print(f"{'all':<6}{totals['documents']:>12}{totals['sentences']:>12}{totals['tokens']:>12}")
     print(f"shards done {stats['shards']['done']}, failed {stats['shards']['failed']}, pending {stats['shards']['pending']}; error rows {stats['errors']}")
+    if stats.get("entities"):
+        labels = ", ".join(f"{label} {n}" for label, n in sorted(stats["entities"]["labels"].items()))
+        print(f"entities: {labels}; linked across languages: {stats['entity_links']['cross_language'] if stats.get('entity_links') else 0}")
+    if stats.get("alignments"):
+        beads = ", ".join(f"{kind} {n}" for kind, n in sorted(stats["alignments"]["bead_types"].items()))
+        print(f"alignment beads: {beads}")
     return 0
 
 
