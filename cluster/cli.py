@@ -274,19 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("tokenize", help="one document per line in, tokens out (in-process)")
-    p.add_argument("--lang", required=True)
-    p.add_argument("--input")
-    p.add_argument("--output")
-    p.add_argument("--config")
-    p.set_defaults(func=cmd_tokenize)
-
-    p = sub.add_parser("entities", help="one document per line in, one JSON object of entities per line out (in-process)")
-    p.add_argument("--lang", required=True)
-    p.add_argument("--input")
-    p.add_argument("--output")
-    p.add_argument("--config")
-    p.set_defaults(func=cmd_entities)
+    for name, func, what in (("tokenize", cmd_tokenize, "tokens"), ("entities", cmd_entities, "one JSON object of entities")):
+        p = sub.add_parser(name, help=f"one document per line in, {what} per line out (in-process)")
+        p.add_argument("--lang", required=True, help="ISO 639-1 code of the input's language")
+        p.add_argument("--input", help="input file (default: stdin)")
+        p.add_argument("--output", help="output file (default: stdout)")
+        p.add_argument("--config", help="a YAML config file over the embedded defaults")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("align-files", help="align sentence-per-line file pairs, vecalign bead output (in-process)")
     p.add_argument("--pairs", required=True, metavar="PAIRS.tsv", help="lines of src_file<TAB>tgt_file<TAB>out_file")
