@@ -198,3 +198,17 @@ def test_pipe_works_on_batches(nlp):
     piped = list(nlp.tokenizer.pipe(texts, batch_size=2))
     assert [d.text for d in piped] == texts
     assert [[t.text for t in d] for d in piped] == [[t.text for t in nlp.tokenizer(t)] for t in texts]
+
+
+# Syllables that exercise each of the syllabifier's patterns (and its shortcuts for plain words).
+_syllables = st.sampled_from(
+    ["Việt", "nam", "nghiên", "cứu", "Hà", "nội", "AI", "TP", "Tp", "Mr", "ThS", "x2", "2x", "12", "3", "2020",
+     "1.500", "7,5", "12/3", "a@b.com", "http://x.vn", "_", ".", ",", "...", ":", "-", "->", "\"", "(", "’", "ạ\u0301"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_syllables, st.sampled_from(["", " ", " ", "\n", "  "])), max_size=25))
+def test_without_fixes_random_text_segments_as_pyvi(pieces):
+    text = "".join(s + gap for s, gap in pieces)
+    assert pyvi_style(VietnameseSegmenter(fixes=()), text) == ViTokenizer.tokenize(text)
