@@ -64,8 +64,12 @@ _FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
     """pyvi's syllabifier, each syllable with the whitespace after it, so the matches tile the text."""
     # Shortcuts first: a letter or digit run ending at whitespace (or, for letters, at punctuation
-    # none of the later patterns continue with) is what every later pattern also gives it.
-    shortcuts = [r"[^\W\d_][^\W_]*+(?=[\s,;!?()\[\]{}\"'“”‘’…]|\Z)", r"\d[^\W_]*+(?![^\s])"]
+    # none of the later patterns continue with), or such punctuation, is what the later patterns give.
+    shortcuts = [
+        r"[^\W\d_][^\W_]*+(?=[\s,;!?()\[\]{}\"'“”‘’…]|\Z)",
+        r"\d[^\W_]*+(?![^\s])",
+        r"[^\w\s.=>+\-]|\.(?![^\s])",  # punctuation that starts no longer pattern ("...", "->", e-mail)
+    ]
     caps = r"[A-ZĐ]+\."
     if "caps_period" in fixes:
         known = "|".join(sorted((re.escape(a) for a in ABBREVIATIONS if a.isalpha()), key=len, reverse=True))
@@ -233,7 +237,8 @@ class VietnameseSegmenter:
         segmentation = self._segment(text)
         if segmentation is None:
             return []
-        pieces, starts, heads = segmentation
+        pieces, lead, heads = segmentation
+        starts = list(accumulate(map(len, pieces), initial=lead))
         tails = [*heads[1:], len(pieces)]
         # A "\n" the CRF saw but that joined no word is whitespace, not a word.
         return [
@@ -253,17 +258,15 @@ class VietnameseSegmenter:
         segmentation = self._segment(text)
         if segmentation is None:
             return [], []
-        # Only single spaces between syllables: a word is the text from its head to the next one's,
-        # less the space after it.
-        _, starts, heads = segmentation
-        bounds = [*map(starts.__getitem__, heads), len(text)]
-        spaced = list(map(text.__getitem__, map(slice, bounds, bounds[1:])))
+        # Only single spaces between syllables: a word is its pieces, less the space after the last.
+        pieces, _, heads = segmentation
+        spaced = list(map("".join, map(pieces.__getitem__, map(slice, heads, [*heads[1:], None]))))
         words = list(map(str.rstrip, spaced))
         return words, list(map(ne, spaced, words))
 
-    def _segment(self, text: str) -> tuple[list[str], list[int], list[int]] | None:
-        """The text's pieces (syllable + whitespace after it), their starts (and len(text)), and the
-        pieces that start a word: from the CRF's labels, pyvi's post-rules and the fixes."""
+    def _segment(self, text: str) -> tuple[list[str], int, list[int]] | None:
+        """The text's pieces (syllable + whitespace after it), where the first starts, and the pieces
+        that start a word: from the CRF's labels, pyvi's post-rules and the fixes."""
         lead = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
         pieces = self.pattern.findall(text, lead)
         if not pieces:
@@ -294,8 +297,7 @@ class VietnameseSegmenter:
         join_bytes = (inside & rules & (rules << 7) & ((rules >> 3) | (rules << 6))).to_bytes(n, "little")
         if self._user_index:
             join_bytes = self._force_user_words(pieces, flag_bytes, bytearray(join_bytes))
-        starts = list(accumulate(map(len, pieces), initial=lead))
-        return pieces, starts, list(compress(range(n), join_bytes.translate(_FLIP)))
+        return pieces, lead, list(compress(range(n), join_bytes.translate(_FLIP)))
 
     def _force_user_words(self, pieces: list[str], flags: bytes, joins: bytearray) -> bytes:
         """`joins` with each longest user word found (not across a line break) made one word."""
