@@ -10,9 +10,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
+from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc
 
 from tasks.chunking import chunk_spans
+
+# Text per nlp.pipe call. A model's forward pass keeps every layer's output until the batch is done:
+# fr_core_news_md holds ~3 KB per character, so 64 news articles (~130 kB) cost ~400 MB at once.
+BATCH_CHARS = 20_000
 
 
 @dataclass
@@ -46,10 +51,15 @@ def annotate(
     max_length: int,
     disable: Sequence[str] = (),
     batch_size: int = 64,
+    batch_chars: int = BATCH_CHARS,
 ) -> Iterator[Annotated | Failed]:
-    """For each text in order, its annotated chunks or the failure that stopped it."""
-    for first in range(0, len(texts), batch_size):
-        batch = range(first, min(first + batch_size, len(texts)))
+    """For each text in order, its annotated chunks or the failure that stopped it.
+
+    Batches hold at most `batch_size` documents and `batch_chars` characters (a longer document goes alone),
+    so memory is bounded by the batch, not the number of documents.
+    """
+    disable = [*disable, *unused_tok2vec(nlp)]
+    for batch in _batches(texts, batch_size, batch_chars):
         prepared: list[list[tuple[int, Doc]] | Failed] = []
         for i in batch:
             try:
@@ -58,7 +68,7 @@ def annotate(
                 prepared.append(Failed(type(exc).__name__, f"tokenizer: {exc}"))
         flat = [doc for item in prepared if not isinstance(item, Failed) for _, doc in item]
         try:
-            processed = iter(list(nlp.pipe(flat, disable=list(disable))))
+            processed = iter(list(nlp.pipe(flat, disable=disable)))
         except Exception:
             yield from (_one_by_one(nlp, item, disable) for item in prepared)
             continue
@@ -67,6 +77,25 @@ def annotate(
                 yield item
             else:
                 yield Annotated([(offset, next(processed)) for offset, _ in item])
+
+
+def unused_tok2vec(nlp: Language) -> list[str]:
+    """Names of the Tok2Vec components no other component listens to: their output (doc.tensor) is never read.
+
+    The fr_core_news models' NER embeds tokens itself, so their shared tok2vec would only cost time and memory.
+    """
+    return [name for name, pipe in nlp.pipeline if isinstance(pipe, Tok2Vec) and not pipe.listening_components]
+
+
+def _batches(texts: Sequence[str], batch_size: int, batch_chars: int) -> Iterator[range]:
+    first = 0
+    while first < len(texts):
+        end, chars = first + 1, len(texts[first])
+        while end < len(texts) and end - first < batch_size and chars + len(texts[end]) <= batch_chars:
+            chars += len(texts[end])
+            end += 1
+        yield range(first, end)
+        first = end
 
 
 def _one_by_one(nlp: Language, item: list[tuple[int, Doc]] | Failed, disable: Sequence[str]) -> Annotated | Failed:

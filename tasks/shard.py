@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SHARD_TASKS = ("tokenize", "entities")
 TASK_TABLES = {"tokenize": ("sentences", "tokens"), "entities": ("entities", "entity_links"), "align": ("alignments",)}
+FLUSH_ROWS = 2_000  # row dicts per table turned into Arrow at once
 _warned_blank: set[str] = set()
 
 
@@ -64,6 +65,31 @@ class ShardJob:
         return LanguageSpec()
 
 
+class _Rows:
+    """One output table's rows, turned into Arrow every FLUSH_ROWS rows: row dicts of a large shard would take GBs."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.pending: list[dict] = []
+        self.done: list[pa.Table] = []
+        self.count = 0
+
+    def extend(self, rows: list[dict]) -> None:
+        self.pending += rows
+        self.count += len(rows)
+        if len(self.pending) >= FLUSH_ROWS:
+            self._flush()
+
+    def arrow(self) -> pa.Table:
+        self._flush()
+        return pa.concat_tables(self.done) if self.done else to_table(self.table, [])
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.done.append(to_table(self.table, self.pending))
+            self.pending = []
+
+
 def read_shard(job: ShardJob) -> pa.Table:
     """The documents of the job's shard, or a ShardError naming the file."""
     docs = Location(job.docs_url)
@@ -78,7 +104,7 @@ def process_shard(job: ShardJob) -> dict:
     """Run the job's tasks over its shard, write each table atomically, then the manifest; return the manifest."""
     started = time.perf_counter()
     documents = read_shard(job).to_pylist()
-    rows: dict[str, list[dict]] = defaultdict(list)
+    rows = {table: _Rows(table) for task in job.todo for table in TASK_TABLES.get(task, ())}
     errors: list[dict] = []
     timings: dict[str, float] = {}
     by_lang: dict[str, list[dict]] = defaultdict(list)
@@ -93,7 +119,8 @@ def process_shard(job: ShardJob) -> dict:
         from tasks.entities import entity_tables
 
         ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
-        rows["entities"], rows["entity_links"] = ent_rows, link_rows
+        rows["entities"].extend(ent_rows)
+        rows["entity_links"].extend(link_rows)
     out = Location(job.out_url)
     created: list[str] = []
     try:
@@ -120,7 +147,7 @@ def process_shard(job: ShardJob) -> dict:
     return manifest
 
 
-def _write_tables(out: Location, job: ShardJob, rows: dict, errors: list[dict], created: list[str]) -> dict[str, int]:
+def _write_tables(out: Location, job: ShardJob, rows: dict[str, _Rows], errors: list[dict], created: list[str]) -> dict[str, int]:
     """Write the job's tables and errors, noting in `created` each table whose part file is new; rows per table."""
     written: dict[str, int] = {}
     for table in [t for task in job.todo for t in TASK_TABLES.get(task, ())] + ["errors"]:
@@ -129,12 +156,12 @@ def _write_tables(out: Location, job: ShardJob, rows: dict, errors: list[dict], 
         if table == "errors":
             _write_errors(out, job, errors)
         else:
-            out.write_table(table, to_table(table, rows[table]), table, job.shard)
-            written[table] = len(rows[table])
+            out.write_table(table, rows[table].arrow(), table, job.shard)
+            written[table] = rows[table].count
     return written
 
 
-def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict, errors: list, entities_by_doc: dict) -> None:
+def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict[str, _Rows], errors: list, entities_by_doc: dict) -> None:
     spec = job.spec(lang)
     with_entities = "entities" in job.todo
     if with_entities:
