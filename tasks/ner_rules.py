@@ -75,6 +75,16 @@ def cue_sequences(lang: str, key: str) -> tuple[tuple[str, ...], ...]:
     return cues(lang).get(key + "_seq", ())  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=None)
+def cue_index(lang: str, key: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """`cue_sequences(lang, key)` grouped by first word, longest first: what `matches_sequence` looks up."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for seq in cue_sequences(lang, key):
+        if seq:
+            index.setdefault(seq[0], []).append(seq)
+    return {first: tuple(seqs) for first, seqs in index.items()}
+
+
 def select(mentions: Iterable[Mention]) -> list[Mention]:
     """Non-overlapping mentions, sorted by start: higher priority first, then longer spans."""
     chosen: list[Mention] = []
@@ -96,11 +106,13 @@ def is_capitalized(text: str) -> bool:
     return bool(text) and text[0].isupper()
 
 
-def matches_sequence(tokens: Sequence[str], i: int, seqs: tuple[tuple[str, ...], ...], lower: bool = True) -> int:
-    """Length (in tokens) of the longest cue sequence starting at tokens[i], or 0."""
-    for seq in seqs:
-        window = tokens[i : i + len(seq)]
-        if len(window) == len(seq) and all((w.lower() if lower else w) == s for w, s in zip(window, seq)):
+def matches_sequence(tokens: Sequence[str], i: int, index: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """Length (in tokens) of the longest cue sequence of `index` (a `cue_index`) starting at tokens[i], or 0.
+
+    `tokens` are compared as given (pass lower-cased tokens to match case-insensitively).
+    """
+    for seq in index.get(tokens[i], ()):
+        if tuple(tokens[i : i + len(seq)]) == seq:
             return len(seq)
     return 0
 
@@ -135,15 +147,16 @@ def name_run(doc: Doc, i: int, not_names: frozenset[str], particles: bool = Fals
 
 def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """Later single-word mentions of a confident multi-word PERSON's last name ("Lucas Beyer" ... "Beyer")."""
+    text = doc.text
     surnames = set()
     for m in mentions:
-        words = doc.text[m.start : m.end].split()
+        words = text[m.start : m.end].split()
         if m.label == "PERSON" and len(words) >= 2 and is_confident(m.source, m.score):
             surnames.add(words[-1])
     out = []
     for surname in surnames:
-        for match in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", doc.text):
-            following = doc.text[match.end() : match.end() + 2]
+        for match in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", text):
+            following = text[match.end() : match.end() + 2]
             if len(following) == 2 and following[0] == " " and following[1].isupper():
                 continue  # part of a longer name: "Hà" of "Trần Hồng Hà" is not the "Hà" of "Hà Nội"
             out.append(Mention(match.start(), match.end(), "PERSON", "rule", 0.7, PRIORITY_ALIAS))
@@ -222,6 +235,7 @@ class _Context:
     def __init__(self, doc: Doc, lang: str, model: list[Span]) -> None:
         self.doc = doc
         self.tokens = [t.text for t in doc]
+        self.lower = [t.lower() for t in self.tokens]
         self.not_names = cue(lang, "not_names")
         self.suffixes = cue(lang, "org_suffixes")
         self.heads = cue(lang, "org_name_heads")
@@ -229,8 +243,8 @@ class _Context:
         self.team_dets = cue(lang, "team_determiners")
         self.place_links = cue(lang, "place_links")
         self.role_links = cue(lang, "role_links")
-        self.org_nouns = cue_sequences(lang, "org_cue_nouns")
-        self.roles = cue_sequences(lang, "role_words")
+        self.org_nouns = cue_index(lang, "org_cue_nouns")
+        self.roles = cue_index(lang, "role_words")
         self.person_starts = {e.start for e in model if e.label_ in ("PER", "PERSON")}
         self.person_or_place = {i for e in model if e.label_ in ("PER", "PERSON", "LOC", "GPE") for i in range(e.start, e.end)}
 
@@ -241,7 +255,7 @@ _Found = tuple[int, int, str, float, int] | None  # token start, token end, labe
 def _title_person(ctx: _Context, i: int) -> _Found:
     """ "M. Beyer", "Mme Dupont", "Dr. Ortega" -> PERSON (the title stays outside)."""
     doc = ctx.doc
-    if doc[i].text not in ctx.titles or i + 1 >= len(doc):
+    if ctx.tokens[i] not in ctx.titles or i + 1 >= len(doc):
         return None
     end = name_run(doc, i + 1, ctx.not_names, particles=True)
     if end > i + 1 and not any(doc[k].like_num for k in range(i + 1, end)):
@@ -252,7 +266,7 @@ def _title_person(ctx: _Context, i: int) -> _Found:
 def _suffix_org(ctx: _Context, i: int) -> _Found:
     """Capitalized words before a legal form or club word: "Quintara SA", "Brightwave Inc." -> ORG."""
     doc = ctx.doc
-    if doc[i].text not in ctx.suffixes or i == 0:
+    if ctx.tokens[i] not in ctx.suffixes or i == 0:
         return None
     start = i
     while start > 0 and is_capitalized(doc[start - 1].text) and doc[start - 1].text not in ctx.not_names and not doc[start - 1].is_punct:
@@ -263,7 +277,7 @@ def _suffix_org(ctx: _Context, i: int) -> _Found:
 def _head_org(ctx: _Context, i: int) -> _Found:
     """A name that opens with an organisation head: "FC Martigny", "Racing Club de Lens" -> ORG."""
     doc = ctx.doc
-    if doc[i].text not in ctx.heads or (i > 0 and is_capitalized(doc[i - 1].text) and doc[i - 1].text not in ctx.not_names):
+    if ctx.tokens[i] not in ctx.heads or (i > 0 and is_capitalized(ctx.tokens[i - 1]) and ctx.tokens[i - 1] not in ctx.not_names):
         return None
     end = name_run(doc, i + 1, ctx.not_names, particles=True, stop=ctx.person_starts)
     if end == i + 1 and i + 2 < len(doc) and doc[i + 1].text in ctx.place_links:
@@ -275,7 +289,7 @@ def _head_org(ctx: _Context, i: int) -> _Found:
 def _team_org(ctx: _Context, i: int) -> _Found:
     """A plural team name and its city after "les" / "aux": "les Lakers de Los Angeles" -> ORG."""
     doc = ctx.doc
-    if doc[i].text not in ctx.team_dets:
+    if ctx.tokens[i] not in ctx.team_dets:
         return None
     nick_end = name_run(doc, i + 1, ctx.not_names, max_len=3)
     link = _link_length(doc, nick_end, ctx.place_links)
@@ -289,8 +303,8 @@ def _team_org(ctx: _Context, i: int) -> _Found:
 def _cue_noun_org(ctx: _Context, i: int) -> _Found:
     """A name after a type noun and at most one adjective: "la compagnie norvégienne Widerøe" -> ORG."""
     doc = ctx.doc
-    n = matches_sequence(ctx.tokens, i, ctx.org_nouns, lower=False)
-    if not n or (i > 0 and doc[i - 1].text.lower() in ("de", "d'", "d’", "of")):
+    n = matches_sequence(ctx.tokens, i, ctx.org_nouns)
+    if not n or (i > 0 and ctx.lower[i - 1] in ("de", "d'", "d’", "of")):
         return None
     j = i + n
     if j + 1 < len(doc) and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop and is_capitalized(doc[j + 1].text):
@@ -304,11 +318,11 @@ def _cue_noun_org(ctx: _Context, i: int) -> _Found:
 def _role_org(ctx: _Context, i: int) -> _Found:
     """The employer after a role: "PDG de Meta", "CEO of Acme" -> ORG, unless the model says person or place."""
     doc = ctx.doc
-    n = matches_sequence(ctx.tokens, i, ctx.roles)
+    n = matches_sequence(ctx.lower, i, ctx.roles)
     if not n:
         return None
     j = i + n
-    if j < len(doc) and doc[j].text.lower() in ctx.role_links:
+    if j < len(doc) and ctx.lower[j] in ctx.role_links:
         j += 1
     end = name_run(doc, j, ctx.not_names)
     if end > j and not any(k in ctx.person_or_place for k in range(j, end)):
