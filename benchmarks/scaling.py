@@ -117,17 +117,13 @@ def _cpu(who: int = resource.RUSAGE_SELF) -> float:
 
 def _plain(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
     started, cpu = time.perf_counter(), _cpu()
-    from cluster.runner import language_specs
     from cluster.config import config_hash
+    from cluster.runner import language_specs, task_options
     from corpus.storage import Location
     from tasks.shard import ShardJob, process_shard
 
     config = _config(tasks)
-    entity_options = None
-    if "entities" in tasks:
-        from tasks.entities import EntityOptions
-
-        entity_options = EntityOptions(**config["entities"])
+    entity_options = task_options(config, "entities") if "entities" in tasks else None
     for shard in Location(docs).list(suffix=".parquet"):
         job = ShardJob(docs_url=docs, out_url=out, shard=shard, todo=tuple(tasks), already_done=(), languages=language_specs(config),
                        config_hash=config_hash(config), entity_options=entity_options, batch_size=config["run"]["batch_size"])
@@ -158,11 +154,12 @@ def _pipe(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
 
 def _dask(workers: int) -> Callable[[str, str, list[str]], tuple[float, float, float]]:
     def way(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
+        from cluster.client import local_cluster
         from cluster.runner import run
 
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
+        with local_cluster(_config(tasks, {"type": "local", "n_workers": workers})["cluster"]) as cluster, Client(cluster) as client:
             pids = list(client.run(os.getpid).values())
             sampler = RssSampler(pids)
             started, cpu = time.perf_counter(), _cpu()
