@@ -13,7 +13,6 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
