@@ -170,17 +170,17 @@ def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict[str
         nlp = get_nlp(lang, spec, job.entity_options if with_entities else None)
     except Exception as exc:
         for doc in docs:
-            errors.append(_error(doc["doc_id"], job.shard, "pipeline", exc))
+            errors.append(_error(doc["doc_id"], job.shard, "pipeline", type(exc).__name__, str(exc)))
         return
     disable = [] if with_entities else [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
     texts = [doc["text"] for doc in docs]
     lines = [_lines_are_sentences(doc) for doc in docs]
     for doc, result in zip(docs, annotate(nlp, texts, lines, spec.max_length, disable, job.batch_size)):
         if not isinstance(result, Annotated):
-            errors.append({"doc_id": doc["doc_id"], "shard": job.shard, "stage": "annotate", "error_type": result.error_type, "message": result.message})
+            errors.append(_error(doc["doc_id"], job.shard, "annotate", result.error_type, result.message))
             continue
         if not doc["text"].strip():
-            errors.append({"doc_id": doc["doc_id"], "shard": job.shard, "stage": "annotate", "error_type": "EmptyText", "message": "the document text is empty or whitespace only"})
+            errors.append(_error(doc["doc_id"], job.shard, "annotate", "EmptyText", "the document text is empty or whitespace only"))
         if "tokenize" in job.todo:
             sentences, tokens = sentence_rows(doc["doc_id"], lang, doc["text"], result)
             rows["sentences"].extend(sentences)
@@ -189,15 +189,15 @@ def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict[str
             try:
                 entities_by_doc[doc["doc_id"]] = entities_of(result, lang, job.entity_options)
             except Exception as exc:  # a bad document must not lose its neighbours
-                errors.append(_error(doc["doc_id"], job.shard, "entities", exc))
+                errors.append(_error(doc["doc_id"], job.shard, "entities", type(exc).__name__, str(exc)))
 
 
 def _lines_are_sentences(doc: dict) -> bool:
     return bool(doc["meta"] and json.loads(doc["meta"]).get("lines_are_sentences"))
 
 
-def _error(doc_id: str | None, shard: str, stage: str, exc: BaseException) -> dict:
-    return {"doc_id": doc_id, "shard": shard, "stage": stage, "error_type": type(exc).__name__, "message": str(exc)}
+def _error(doc_id: str | None, shard: str, stage: str, error_type: str, message: str) -> dict:
+    return {"doc_id": doc_id, "shard": shard, "stage": stage, "error_type": error_type, "message": message}
 
 
 def _write_errors(out: Location, job: ShardJob, errors: list[dict]) -> None:
