@@ -5,9 +5,10 @@ keeps exact offsets into the input, computes each syllable's feature strings onc
 syllable, never per sentence) and calls python-crfsuite's Tagger directly. Named fixes (FIXES)
 correct pyvi's known defects; with `fixes=()` the segmentation is pyvi's.
 
-Speed: per text, the work on its syllables is a handful of C-level passes (one regex findall,
-map/zip over cached per-syllable values, one Tagger.tag call); the per-syllable decisions of pyvi's
-post-rules are bitwise operations on ints holding one byte per syllable.
+Speed: the work on the syllables of a group of texts is a handful of C-level passes over all of
+them at once (map/zip over cached per-syllable values; one regex findall and one Tagger.tag call per
+text); the per-syllable decisions of pyvi's post-rules are bitwise operations on ints holding one
+byte per syllable.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Iterable
-from itertools import accumulate, compress
-from operator import add, getitem, itemgetter, ne
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, chain, compress, starmap
+from operator import add, getitem, ne
 from typing import NamedTuple
 
 from tasks.vi_pyvi_model import NGRAM_BITS, PyviModel, load_pyvi_model
@@ -59,6 +60,10 @@ _NO_NEIGHBOUR: tuple[list[bytes], ...] = ([],) * 4  # before the first syllable,
 # The CRF's labels as one byte each: "B_W" -> 0, "I_W" -> 1 (only the first letter is looked at).
 _INSIDE = bytes.maketrans(b"BI", b"\x00\x01")
 _FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
+# Put before each piece of the fast path of words_many: a mark where a word starts (byte 0), nothing where it goes on.
+_WORD_MARKS = ("\x00", "")
+# Characters segmented at once by words_many: enough syllables that a pass costs far more than starting it.
+GROUP_CHARS = 10_000
 
 
 def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
@@ -119,8 +124,6 @@ class _Syllable(NamedTuple):
     lower: str
 
 
-_FEATURE_FIELDS = tuple(map(itemgetter, range(6)))  # own, as_prev, as_next, gram, gram2, gram3
-_FLAGS = itemgetter(6)
 
 
 def _surface(piece: str) -> str:
@@ -234,70 +237,80 @@ class VietnameseSegmenter:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Word spans (start, end) into `text`, in order; whitespace belongs to no word."""
-        segmentation = self._segment(text)
-        if segmentation is None:
-            return []
-        pieces, lead, heads = segmentation
-        starts = list(accumulate(map(len, pieces), initial=lead))
-        tails = [*heads[1:], len(pieces)]
-        # A "\n" the CRF saw but that joined no word is whitespace, not a word.
-        return [
-            (starts[h], starts[t - 1] + len(_surface(pieces[t - 1])))
-            for h, t in zip(heads, tails)
-            if t - h > 1 or pieces[h][0] != _NEWLINE
-        ]
+        return _spans(*self._segment_many([text])[0])
 
     def words(self, text: str) -> tuple[list[str], list[bool]]:
-        """spaCy's words and spaces for `text`: the words, then whitespace as spaCy splits it.
+        """spaCy's words and spaces for `text` (see words_many)."""
+        return next(self.words_many([text]))
+
+    def words_many(self, texts: Iterable[str]) -> Iterator[tuple[list[str], list[bool]]]:
+        """spaCy's words and spaces for each text, in order: the words, then whitespace as spaCy splits it.
 
         One space after a word goes into its `spaces` flag; any other whitespace run is a word of its own.
+        Texts are segmented in groups of about GROUP_CHARS characters (see _segment_many).
         """
-        # isprintable(): no whitespace but " " (nor control or format characters, which go the long way).
-        if not text.isprintable() or "  " in text or text[:1] == " ":
-            return _words_and_spaces(text, self.spans(text))
-        segmentation = self._segment(text)
-        if segmentation is None:
-            return [], []
-        # Only single spaces between syllables: a word is its pieces, less the space after the last.
-        pieces, _, heads = segmentation
-        spaced = list(map("".join, map(pieces.__getitem__, map(slice, heads, [*heads[1:], None]))))
-        words = list(map(str.rstrip, spaced))
-        return words, list(map(ne, spaced, words))
+        for group in _groups(texts, GROUP_CHARS):
+            for text, (pieces, lead, joins) in zip(group, self._segment_many(group)):
+                # isprintable(): no whitespace but " " (nor control or format characters, which go the long way).
+                if not text.isprintable() or "  " in text or text[:1] == " ":
+                    yield _words_and_spaces(text, _spans(pieces, lead, joins))
+                elif not pieces:
+                    yield [], []
+                else:
+                    # Only single spaces between syllables: a word is its pieces, less the space after the last.
+                    spaced = "".join(map(add, map(_WORD_MARKS.__getitem__, joins), pieces))[1:].split(_WORD_MARKS[0])
+                    words = list(map(str.rstrip, spaced))
+                    yield words, list(map(ne, spaced, words))
 
-    def _segment(self, text: str) -> tuple[list[str], int, list[int]] | None:
-        """The text's pieces (syllable + whitespace after it), where the first starts, and the pieces
-        that start a word: from the CRF's labels, pyvi's post-rules and the fixes."""
-        lead = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
-        pieces = self.pattern.findall(text, lead)
-        if not pieces:
-            return None
+    def _segment_many(self, texts: Sequence[str]) -> list[tuple[list[str], int, bytes]]:
+        """For each text, its pieces (syllable + whitespace after it), where the first starts, and a byte per
+        piece, 1 where it continues the previous piece's word: from the CRF's labels, pyvi's post-rules and the fixes.
+
+        Each step is one pass over the syllables of all the texts (a text is often one short sentence, and
+        a pass per text would cost more than the work in it); n-grams, neighbours and words stop at the
+        end of a text, and the CRF tags each text alone.
+        """
+        leads = [_LEADING_SPACE.match(text).end() for text in texts]  # type: ignore[union-attr]
+        per_text = list(map(self.pattern.findall, texts, leads))
+        ends = list(accumulate(map(len, per_text)))
+        bounds = [(start, end) for start, end in zip([0, *ends], ends) if start < end]
+        pieces = list(chain.from_iterable(per_text))
         n = len(pieces)
-        # One list per field (not zip(*entries): its n iterators alive at once make the GC run more).
-        entries = list(map(self.cache.__getitem__, pieces))
-        owns, as_prevs, as_nexts, grams, grams2, grams3 = [list(map(field, entries)) for field in _FEATURE_FIELDS]
+        if not n:
+            return [(text_pieces, lead, b"") for text_pieces, lead in zip(per_text, leads)]
+        owns, as_prevs, as_nexts, grams, grams2, grams3, flags, _ = zip(*map(self.cache.__getitem__, pieces))
         # pyvi's n-gram features: bigram i is syllables i, i + 1; trigram i is i, i + 1, i + 2.
         bigrams = list(map(add, grams2, grams[1:]))
         bi = int.from_bytes(bytes(map(self._is_bigram, bigrams)), "little")
-        tri = int.from_bytes(bytes(map(self._is_trigram, map(add, grams3, bigrams[1:]))), "little")
+        tri_bytes = bytearray(map(self._is_trigram, map(add, grams3, bigrams[1:]))) + b"\0\0"  # one per syllable
+        # A text's first syllable has no previous one, its last no next one (nor the bigrams they would
+        # bring), and no trigram starts at its last two.
+        previous, following = [_NO_NEIGHBOUR, *as_prevs], [*as_nexts[1:], _NO_NEIGHBOUR]
+        for start, end in bounds:
+            previous[start] = following[end - 1] = _NO_NEIGHBOUR
+            first = max(end - 2, start)
+            tri_bytes[first:end] = bytes(end - first)
+        tri = int.from_bytes(tri_bytes, "little")
         # Byte i of an int is syllable i's; << 8 moves syllable i - 1's byte to i. Code (bigram +
         # 2 * trigram) of the n-grams ending at each syllable and of those starting at it:
         before = ((bi << 8) | (tri << 17)).to_bytes(n, "little")
         after = (bi | (tri << 1)).to_bytes(n, "little")
         # Item i: own features, then the previous syllable's and the n-grams ending at i, then the next
         # syllable's and the n-grams starting at i: pyvi's dict order, so crfsuite sums the same way.
-        previous = map(getitem, (_NO_NEIGHBOUR, *as_prevs), before)
-        following = map(getitem, (*as_nexts[1:], _NO_NEIGHBOUR), after)
-        labels = self._tag(list(map(add, map(add, owns, previous), following)))
-        inside = int.from_bytes("".join(labels)[::3].encode().translate(_INSIDE), "little")
+        items = list(map(add, map(add, owns, map(getitem, previous, before)), map(getitem, following, after)))
+        labels = "".join(chain.from_iterable(map(self._tag, map(items.__getitem__, starmap(slice, bounds)))))
+        inside = int.from_bytes(labels[::3].encode().translate(_INSIDE), "little")
         # pyvi's post-rules and the fixes, each syllable's rule bits moved to bit 0 of its byte (which
         # alone `inside` keeps): i may continue, i - 1 may be continued, and not (i title-initial and
         # i - 1 not).
-        flag_bytes = bytes(map(_FLAGS, entries))
+        flag_bytes = bytes(flags)
         rules = int.from_bytes(flag_bytes.translate(self._rules), "little")
-        join_bytes = (inside & rules & (rules << 7) & ((rules >> 3) | (rules << 6))).to_bytes(n, "little")
-        if self._user_index:
-            join_bytes = self._force_user_words(pieces, flag_bytes, bytearray(join_bytes))
-        return pieces, lead, list(compress(range(n), join_bytes.translate(_FLIP)))
+        joins = bytearray((inside & rules & (rules << 7) & ((rules >> 3) | (rules << 6))).to_bytes(n, "little"))
+        for start, end in bounds:
+            joins[start] = 0
+            if self._user_index:
+                joins[start:end] = self._force_user_words(pieces[start:end], flag_bytes[start:end], joins[start:end])
+        return [(text_pieces, lead, bytes(joins[end - len(text_pieces) : end])) for text_pieces, lead, end in zip(per_text, leads, ends)]
 
     def _force_user_words(self, pieces: list[str], flags: bytes, joins: bytearray) -> bytes:
         """`joins` with each longest user word found (not across a line break) made one word."""
@@ -320,6 +333,33 @@ class VietnameseSegmenter:
                 joins[i + length] = 0
             i += length
         return bytes(joins)
+
+
+def _groups(texts: Iterable[str], chars: int) -> Iterator[list[str]]:
+    """`texts` in order, cut into lists of about `chars` characters (a longer text goes alone)."""
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if group and size + len(text) > chars:
+            yield group
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    if group:
+        yield group
+
+
+def _spans(pieces: list[str], lead: int, joins: bytes) -> list[tuple[int, int]]:
+    """Word spans (start, end) of a segmented text: `lead` is where its first piece starts."""
+    starts = list(accumulate(map(len, pieces), initial=lead))
+    heads = list(compress(range(len(pieces)), joins.translate(_FLIP)))
+    tails = [*heads[1:], len(pieces)]
+    # A "\n" the CRF saw but that joined no word is whitespace, not a word.
+    return [
+        (starts[h], starts[t - 1] + len(_surface(pieces[t - 1])))
+        for h, t in zip(heads, tails)
+        if t - h > 1 or pieces[h][0] != _NEWLINE
+    ]
 
 
 def _words_and_spaces(text: str, spans: list[tuple[int, int]]) -> tuple[list[str], list[bool]]:

@@ -44,9 +44,12 @@ class VietnameseTokenizer:
         return Doc(self.vocab, words=words, spaces=spaces)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
-        """Docs of `texts`, in order, read `batch_size` texts at a time."""
-        for batch in util.minibatch(texts, size=batch_size):
-            yield from map(self, batch)
+        """Docs of `texts`, in order: segmented many at a time, which is faster than one call each.
+
+        `batch_size` is spaCy's signature; the segmenter groups texts by characters instead.
+        """
+        for words, spaces in self.segmenter.words_many(texts):
+            yield Doc(self.vocab, words=words, spaces=spaces)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.vocab, self.segmenter.user_words, sorted(self.segmenter.fixes))

@@ -212,3 +212,27 @@ _syllables = st.sampled_from(
 def test_without_fixes_random_text_segments_as_pyvi(pieces):
     text = "".join(s + gap for s, gap in pieces)
     assert pyvi_style(VietnameseSegmenter(fixes=()), text) == ViTokenizer.tokenize(text)
+
+
+_TOGETHER = VietnameseSegmenter(user_words=["nghiên cứu", "hà nội việt"])
+_text = st.lists(st.tuples(_syllables, st.sampled_from(["", " ", " ", "\n", "  "])), max_size=12).map(lambda p: "".join(s + g for s, g in p))
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["sau phiên họp", "nói trên ,"],  # with "họp" and "nói" as neighbours, the CRF segments both differently
+        ["Thời", "gian biểu mùa"],  # and with the trigram "thời gian biểu"
+        ["Về văn", "hóa -"],  # the CRF labels "hóa" inside a word: a text's first word still starts there
+        ["", "Hà Nội", " ", "nghiên\ncứu viên", ""],
+    ],
+)
+def test_texts_segmented_together_segment_as_each_alone(texts):
+    assert list(_TOGETHER.words_many(texts)) == [_TOGETHER.words(text) for text in texts]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_text, max_size=8))
+def test_random_texts_segmented_together_segment_as_each_alone(texts):
+    # No n-gram, neighbour, word or user word reaches from one text into the next.
+    assert list(_TOGETHER.words_many(texts)) == [_TOGETHER.words(text) for text in texts]
