@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,15 @@ log = logging.getLogger(__name__)
 # Loggers whose worker-side records are sent back to the client, so they reach the run's log file.
 FORWARDED_LOGGERS = ("tasks", "corpus")
 _PLUGIN = "polycorpus-setup"
+# Dask settings for the workers polycorpus starts, as the environment variables a `dask worker` reads
+# (the slurm.sbatch and Kubernetes templates set the same). The statistical profiler samples the task
+# thread every 10 ms, a tax on pure-Python NLP; and distributed's MALLOC_TRIM_THRESHOLD_=65536 makes
+# glibc return memory so eagerly that a worker spent ~1.3 s more system time per 25 s of work
+# refaulting pages (README, "Sizing"). Workers of a scheduler you started need them set by you.
+WORKER_ENVIRONMENT = {
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": '{"MALLOC_TRIM_THRESHOLD_": None}',
+}
 
 
 class MissingExtra(ConfigError):
@@ -65,8 +75,7 @@ def local_cluster(cfg: dict[str, Any]) -> Any:
     from distributed import LocalCluster
 
     workers = cfg["n_workers"] or os.cpu_count() or 1
-    # The statistical profiler samples the task thread every 10 ms: a measurable tax on pure-Python NLP.
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    with dask.config.set(dict(_leaves(dask.config.collect_env(WORKER_ENVIRONMENT)))):
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=cfg["threads_per_worker"],
@@ -75,6 +84,15 @@ def local_cluster(cfg: dict[str, Any]) -> Any:
             host="127.0.0.1",
             dashboard_address=cfg["dashboard_address"],
         )
+
+
+def _leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, value) of each leaf of a nested config dict: what dask.config.set takes without replacing siblings."""
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
 
 
 def _lifetime_args(section: dict[str, Any]) -> list[str]:
@@ -98,7 +116,7 @@ def slurm_cluster(cfg: dict[str, Any]) -> Any:
         queue=slurm["queue"],
         account=slurm["account"],
         job_extra_directives=list(slurm["job_extra_directives"]),
-        job_script_prologue=list(slurm["job_script_prologue"]),
+        job_script_prologue=[*(f"export {k}={shlex.quote(v)}" for k, v in WORKER_ENVIRONMENT.items()), *slurm["job_script_prologue"]],
         worker_extra_args=_lifetime_args(slurm),
         python=slurm["python"] or sys.executable,
         interface=slurm["interface"],
@@ -117,7 +135,7 @@ def kubernetes_spec(cfg: dict[str, Any]) -> dict[str, Any]:
         image=kube["image"],
         n_workers=cfg["n_workers"] or cfg["adaptive"]["minimum"],
         resources=kube["resources"],
-        env=kube["env"],
+        env={**WORKER_ENVIRONMENT, **kube["env"]},
     )
     worker = spec["spec"]["worker"]["spec"]["containers"][0]
     worker["args"] = [

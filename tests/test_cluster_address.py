@@ -16,6 +16,7 @@ import pytest
 from distributed import Client
 
 from cluster import config as configuration
+from cluster.client import WORKER_ENVIRONMENT, local_cluster
 from cluster.runner import run
 from tests.conftest import generated_jsonl, polycorpus, read_dir
 
@@ -54,7 +55,8 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         _wait_for(file.exists, 60, "the scheduler file")
         for i in range(2):
             command = [BIN / "dask", "worker", "--scheduler-file", file, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard", "--name", f"w{i}"]
-            procs.append(subprocess.Popen(command, stdout=(folder / f"worker{i}.log").open("w"), **common))
+            env = {**os.environ, **WORKER_ENVIRONMENT}  # as the slurm.sbatch and Kubernetes templates start them
+            procs.append(subprocess.Popen(command, stdout=(folder / f"worker{i}.log").open("w"), env=env, **common))
         address = json.loads(file.read_text())["address"]
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=120)
@@ -76,6 +78,20 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert len(list(docs.glob("part-*.parquet"))) >= 20
     assert polycorpus("run", docs, folder / "sync", "--tasks", "tokenize", "--cluster", "sync") == 0
     return {"docs": docs, "sync": folder / "sync"}
+
+
+def test_workers_we_start_keep_glibcs_malloc_and_no_profiler(scheduler: dict) -> None:
+    def _worker_settings() -> tuple[str | None, str | None, bool]:  # nested: the workers cannot import tests/
+        import dask
+
+        return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"), dask.config.get("distributed.worker.profile.enabled")
+
+    # distributed would set MALLOC_TRIM_THRESHOLD_=65536 (and OMP_NUM_THREADS=1, which must stay).
+    expected = (None, "1", False)
+    with Client(scheduler["address"], timeout="30s") as client:
+        assert set(client.run(_worker_settings).values()) == {expected}
+    with local_cluster(configuration.load(None, {"cluster": {"type": "local", "n_workers": 1}})["cluster"]) as cluster, Client(cluster) as client:
+        assert set(client.run(_worker_settings).values()) == {expected}
 
 
 def test_address_run_equals_sync_and_leaves_the_scheduler_up(scheduler: dict, corpus: dict, tmp_path: Path) -> None:

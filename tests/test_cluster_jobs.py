@@ -3,6 +3,7 @@ missing extras named; and no model loaded at import."""
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from importlib import resources
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from cluster import config as configuration
-from cluster.client import MissingExtra, kubernetes_spec, slurm_cluster
+from cluster.client import WORKER_ENVIRONMENT, MissingExtra, kubernetes_spec, slurm_cluster
 
 SLURM = {
     "type": "slurm",
@@ -57,6 +58,8 @@ def test_slurm_job_script_carries_the_config() -> None:
     assert "--nthreads 1" in command and "--nworkers 4" in command, "4 cores: 4 single-threaded worker processes"
     assert "--lifetime 140m" in command and "--lifetime-stagger 5m" in command
     assert command.startswith(sys.executable)
+    for name, value in WORKER_ENVIRONMENT.items():
+        assert f"export {name}={shlex.quote(value)}" in script.splitlines()
 
 
 def test_kubernetes_spec_carries_the_config() -> None:
@@ -69,6 +72,7 @@ def test_kubernetes_spec_carries_the_config() -> None:
     assert container["image"] == "registry.example.com/polycorpus:1.2"
     assert container["resources"]["limits"] == {"cpu": "1", "memory": "3Gi"}
     assert {"name": "AWS_ENDPOINT_URL", "value": "http://minio:9000"} in container["env"]
+    assert all({"name": k, "value": v} in container["env"] for k, v in WORKER_ENVIRONMENT.items())
     args = container["args"]
     assert args[args.index("--nthreads") + 1] == "1" and args[args.index("--lifetime") + 1] == "2h"
     assert spec["spec"]["scheduler"]["spec"]["containers"][0]["image"] == "registry.example.com/polycorpus:1.2"
@@ -98,8 +102,10 @@ def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
     assert job["kind"] == "DaskJob"
     args = job["spec"]["job"]["spec"]["containers"][0]["args"]
     assert args[:2] == ["polycorpus", "run"] and "$(DASK_SCHEDULER_ADDRESS)" in args
-    worker_args = job["spec"]["cluster"]["spec"]["worker"]["spec"]["containers"][0]["args"]
-    assert worker_args[worker_args.index("--nthreads") + 1] == "1"
+    [worker] = job["spec"]["cluster"]["spec"]["worker"]["spec"]["containers"]
+    assert worker["args"][worker["args"].index("--nthreads") + 1] == "1"
+    assert all({"name": k, "value": v} in worker["env"] for k, v in WORKER_ENVIRONMENT.items())
+    assert all(f"export {k}={shlex.quote(v)}" in text.splitlines() for k, v in WORKER_ENVIRONMENT.items())
 
 
 def test_importing_loads_no_model() -> None:
