@@ -2,21 +2,21 @@
 
 pyvi stores its CRF as a pickled sklearn_crfsuite.CRF whose state holds the python-crfsuite model
 file's bytes. Unpickling it the usual way imports scikit-learn (~1.5 s per worker) and writes a temp
-file; a restricted unpickler pulls out only the model bytes and opens them in memory instead.
+file; a restricted unpickler pulls out only the model bytes and opens them in memory instead, with
+its attributes renamed to 2 bytes each (tasks/crfsuite_model.py).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import pickle
-import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
 import pycrfsuite
+
+from tasks.crfsuite_model import rekey_attributes
 
 _MODEL_FILE = "models/pyvi3.pkl"
 _WORDS_FILE = "models/words.txt"
@@ -24,7 +24,6 @@ _WORDS_FILE = "models/words.txt"
 _FILE_DATA_KEY = "__FILE_RESOURCE_DATA__"
 # The only globals pyvi3.pkl references; each is replaced by an inert stand-in except _codecs.encode,
 # which protocol 2 uses to store bytes.
-_ATTRIBUTE_LINE = re.compile(r" *\d+: (.*)$")
 _STUBBED = {
     ("sklearn_crfsuite.estimator", "CRF"),
     ("sklearn_crfsuite._fileresource", "FileResource"),
@@ -40,7 +39,9 @@ class PyviModel:
 
     tagger: pycrfsuite.Tagger
     model_bytes: bytes  # crfsuite reads the model in place: these bytes must outlive the tagger
-    attributes: frozenset[str]  # the feature strings the CRF has weights for; it ignores all others
+    # The feature strings the CRF has weights for (it ignores all others), each with the 2-byte name the
+    # tagger's model knows it by (tasks/crfsuite_model.py: same weights, cheaper to pass).
+    attributes: dict[str, bytes]
     syllable_ids: dict[str, int]  # each syllable of the n-gram lexicon, numbered from 1
     bi_grams: frozenset[int]  # the lexicon's two-syllable lines, as ngram_key of their syllables' ids
     tri_grams: frozenset[int]  # and its three-syllable lines
@@ -85,24 +86,6 @@ def _crf_bytes() -> bytes:
     return crf.modelfile.__dict__[_FILE_DATA_KEY]
 
 
-def _attributes(tagger: pycrfsuite.Tagger) -> frozenset[str]:
-    # crfsuite's text dump lists them as "  <id>: <name>" lines; a name holding "\n" spans two lines.
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.txt")
-        tagger.dump(path)
-        with open(path, encoding="utf-8", newline="\n") as fin:
-            dump = fin.read()
-    section = dump.split("ATTRIBUTES = {\n", 1)[1].split("\n}\n", 1)[0]
-    names: list[str] = []
-    for line in section.split("\n"):
-        match = _ATTRIBUTE_LINE.match(line)
-        if match:
-            names.append(match.group(1))
-        else:
-            names[-1] += "\n" + line
-    return frozenset(names)
-
-
 def _ngrams() -> tuple[dict[str, int], frozenset[int], frozenset[int]]:
     # As pyvi's ViTokenizer: lines of two syllables are bigrams, of three trigrams, kept as written
     # (pyvi looks up lower-cased text, so a line with a capital never matches, here neither).
@@ -121,7 +104,7 @@ def _ngrams() -> tuple[dict[str, int], frozenset[int], frozenset[int]]:
 @functools.lru_cache(maxsize=1)
 def load_pyvi_model() -> PyviModel:
     """pyvi's segmentation model, loaded on first use and shared by the whole process."""
-    model_bytes = _crf_bytes()
+    model_bytes, attributes = rekey_attributes(_crf_bytes())
     tagger = pycrfsuite.Tagger()
     tagger.open_inmemory(model_bytes)
-    return PyviModel(tagger, model_bytes, _attributes(tagger), *_ngrams())
+    return PyviModel(tagger, model_bytes, attributes, *_ngrams())

@@ -52,8 +52,8 @@ _IS_NEWLINE = 8
 _GAP_BREAKS_LINE = 16  # the whitespace after the syllable holds a line break
 
 # The n-gram features of an item, by code (bigram + 2 * trigram): those ending at it, those starting at it.
-_BIGRAM_BEFORE, _TRIGRAM_BEFORE = b"-1:word.bi_gram()", b"-2:word.tri_gram()"
-_BIGRAM_AFTER, _TRIGRAM_AFTER = b"+1:word.bi_gram()", b"+2:word.tri_gram()"
+_BIGRAM_BEFORE, _TRIGRAM_BEFORE = "-1:word.bi_gram()", "-2:word.tri_gram()"
+_BIGRAM_AFTER, _TRIGRAM_AFTER = "+1:word.bi_gram()", "+2:word.tri_gram()"
 _BEFORE = ((), (_BIGRAM_BEFORE,), (_TRIGRAM_BEFORE,), (_BIGRAM_BEFORE, _TRIGRAM_BEFORE))
 _AFTER = ((), (_BIGRAM_AFTER,), (_TRIGRAM_AFTER,), (_BIGRAM_AFTER, _TRIGRAM_AFTER))
 _NO_NEIGHBOUR: tuple[tuple[bytes, ...], ...] = ((),) * 4  # before the first syllable, after the last (code 0)
@@ -106,9 +106,9 @@ def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
 class _Syllable(NamedTuple):
     """What the segmenter needs of one syllable, computed once per distinct form (with the whitespace after it).
 
-    The features are pyvi's feature strings in pyvi's order, UTF-8 encoded (python-crfsuite
-    takes bytes as they are), keeping only those the CRF knows: it skips the others anyway. All
-    tuples of bytes, str and ints, so the garbage collector stops tracking the cache's entries.
+    The features are pyvi's feature strings in pyvi's order, each as the 2-byte name the tagger's
+    model knows it by (PyviModel.attributes), keeping only those the CRF knows: it skips the others
+    anyway. All tuples of bytes, str and ints, so the garbage collector stops tracking the cache's entries.
     """
 
     own: tuple[bytes, ...]  # features of the syllable itself, "bias" first
@@ -140,7 +140,7 @@ def _syllable(piece: str, model: PyviModel) -> _Syllable:
     upper, title = word.isupper(), word.istitle()
 
     def features(*pairs: tuple[str, bool]) -> tuple[bytes, ...]:
-        return tuple(name.encode() for name, on in pairs if on and name in model.attributes)
+        return tuple(model.attributes[name] for name, on in pairs if on and name in model.attributes)
 
     as_prev = features(("-1:word.lower():" + lower, True), ("-1:word.istitle()", title), ("-1:word.isupper()", upper))
     as_next = features(("+1:word.lower():" + lower, True), ("+1:word.istitle()", title), ("+1:word.isupper()", upper))
@@ -162,8 +162,8 @@ def _syllable(piece: str, model: PyviModel) -> _Syllable:
             ("word.istitle()", title),
             ("word.isdigit()", word.isdigit()),
         ),
-        as_prev=tuple(map(as_prev.__add__, _BEFORE)),
-        as_next=tuple(map(as_next.__add__, _AFTER)),
+        as_prev=tuple(as_prev + features(*((name, True) for name in names)) for names in _BEFORE),
+        as_next=tuple(as_next + features(*((name, True) for name in names)) for names in _AFTER),
         gram=gram,
         gram2=gram << NGRAM_BITS,
         gram3=gram << 2 * NGRAM_BITS,
