@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc
 
+from tasks.batches import batches
 from tasks.chunking import chunk_spans
 
 # Text per nlp.pipe call. A model's forward pass keeps every layer's output until the batch is done:
@@ -75,7 +76,7 @@ def annotate(
     so memory is bounded by the batch, not the number of documents.
     """
     disable = [*disable, *unused_tok2vec(nlp)]
-    for batch in _batches(texts, batch_size, batch_chars):
+    for batch in batches(range(len(texts)), lambda i: len(texts[i]), batch_chars, batch_size):
         prepared = _tokenize(nlp, [texts[i] for i in batch], [lines_are_sentences[i] for i in batch], max_length)
         flat = [doc for item in prepared if not isinstance(item, Failed) for _, doc in item]
         try:
@@ -96,17 +97,6 @@ def unused_tok2vec(nlp: Language) -> list[str]:
     The fr_core_news models' NER embeds tokens itself, so their shared tok2vec would only cost time and memory.
     """
     return [name for name, pipe in nlp.pipeline if isinstance(pipe, Tok2Vec) and not pipe.listening_components]
-
-
-def _batches(texts: Sequence[str], batch_size: int, batch_chars: int) -> Iterator[range]:
-    first = 0
-    while first < len(texts):
-        end, chars = first + 1, len(texts[first])
-        while end < len(texts) and end - first < batch_size and chars + len(texts[end]) <= batch_chars:
-            chars += len(texts[end])
-            end += 1
-        yield range(first, end)
-        first = end
 
 
 def _one_by_one(nlp: Language, item: list[tuple[int, Doc]] | Failed, disable: Sequence[str]) -> Annotated | Failed:

@@ -21,6 +21,7 @@ from itertools import accumulate, chain, compress, starmap
 from operator import add, getitem, ne
 from typing import NamedTuple
 
+from tasks.batches import batches
 from tasks.vi_pyvi_model import NGRAM_BITS, PyviModel, load_pyvi_model
 
 # Each fix, in the order the benchmark attributes differences from pyvi.
@@ -251,7 +252,7 @@ class VietnameseSegmenter:
         One space after a word goes into its `spaces` flag; any other whitespace run is a word of its own.
         Texts are segmented in groups of about GROUP_CHARS characters (see _segment_many).
         """
-        for group in _groups(texts, GROUP_CHARS):
+        for group in batches(texts, len, GROUP_CHARS):
             for text, segmentation in zip(group, self._segment_many(group)):
                 yield _words(text, *segmentation)
 
@@ -326,20 +327,6 @@ class VietnameseSegmenter:
                 joins[i + length] = 0
             i += length
         return bytes(joins)
-
-
-def _groups(texts: Iterable[str], chars: int) -> Iterator[list[str]]:
-    """`texts` in order, cut into lists of about `chars` characters (a longer text goes alone)."""
-    group: list[str] = []
-    size = 0
-    for text in texts:
-        if group and size + len(text) > chars:
-            yield group
-            group, size = [], 0
-        group.append(text)
-        size += len(text)
-    if group:
-        yield group
 
 
 def _words(text: str, pieces: list[str], lead: int, joins: bytes) -> tuple[list[str], list[bool]]:
