@@ -30,7 +30,7 @@ _PLUGIN = "polycorpus-setup"
 # (the slurm.sbatch and Kubernetes templates set the same). The statistical profiler samples the task
 # thread every 10 ms, a tax on pure-Python NLP; and distributed's MALLOC_TRIM_THRESHOLD_=65536 makes
 # glibc return memory so eagerly that a worker spent ~1.3 s more system time per 25 s of work
-# refaulting pages (README, "Sizing"). Workers of a scheduler you started need them set by you.
+# refaulting pages (README, "Running on a cluster"). Workers of a scheduler you started need them set by you.
 WORKER_ENVIRONMENT = {
     "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
     "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": '{"MALLOC_TRIM_THRESHOLD_": None}',
