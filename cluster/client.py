@@ -27,13 +27,19 @@ log = logging.getLogger(__name__)
 FORWARDED_LOGGERS = ("tasks", "corpus")
 _PLUGIN = "polycorpus-setup"
 # Dask settings for the workers polycorpus starts, as the environment variables a `dask worker` reads
-# (the slurm.sbatch and Kubernetes templates set the same). The statistical profiler samples the task
-# thread every 10 ms, a tax on pure-Python NLP; and distributed's MALLOC_TRIM_THRESHOLD_=65536 makes
-# glibc return memory so eagerly that a worker spent ~1.3 s more system time per 25 s of work
-# refaulting pages (README, "Running on a cluster"). Workers of a scheduler you started need them set by you.
+# (the slurm.sbatch and Kubernetes templates set the same; README, "Running on a cluster"):
+# - the statistical profiler samples the task thread every 10 ms, a tax on pure-Python NLP;
+# - distributed's MALLOC_TRIM_THRESHOLD_=65536 makes glibc return memory so eagerly that a worker
+#   spent ~1.3 s more system time per 25 s of work refaulting pages;
+# - every Dask server checks its event loop every 20 ms and samples psutil every 0.5 s: in a worker
+#   each check takes the GIL from the task, and a LocalCluster's client process (scheduler and
+#   nannies) spent twice the CPU on them.
+# Workers of a scheduler you started need them set by you.
 WORKER_ENVIRONMENT = {
     "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
     "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": '{"MALLOC_TRIM_THRESHOLD_": None}',
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "500ms",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
 }
 
 
