@@ -31,39 +31,35 @@ def _rot(x: int, k: int) -> int:
     return ((x << k) | (x >> (32 - k))) & _MASK
 
 
+def _mix(a: int, b: int, c: int) -> tuple[int, int, int]:
+    for x, y, z, shift in ((0, 2, 1, 4), (1, 0, 2, 6), (2, 1, 0, 8), (0, 2, 1, 16), (1, 0, 2, 19), (2, 1, 0, 4)):
+        v = [a, b, c]
+        v[x] = ((v[x] - v[y]) & _MASK) ^ _rot(v[y], shift)  # a -= c; a ^= rot(c, 4); c += b; and so on
+        v[y] = (v[y] + v[z]) & _MASK
+        a, b, c = v
+    return a, b, c
+
+
+def _final(a: int, b: int, c: int) -> int:
+    for x, y, shift in ((2, 1, 14), (0, 2, 11), (1, 0, 25), (2, 1, 16), (0, 2, 4), (1, 0, 14), (2, 1, 24)):
+        v = [a, b, c]
+        v[x] = ((v[x] ^ v[y]) - _rot(v[y], shift)) & _MASK  # c ^= b; c -= rot(b, 14); and so on
+        a, b, c = v
+    return c
+
+
 def cqdb_hash(key: bytes) -> int:
     """lookup3's hashlittle(key, len(key), 0), as cqdb.c hashes a name with its terminating NUL."""
     a = b = c = (0xDEADBEEF + len(key)) & _MASK
-    while len(key) > 12:
-        a = (a + int.from_bytes(key[0:4], "little")) & _MASK
-        b = (b + int.from_bytes(key[4:8], "little")) & _MASK
-        c = (c + int.from_bytes(key[8:12], "little")) & _MASK
-        a = ((a - c) & _MASK) ^ _rot(c, 4)
-        c = (c + b) & _MASK
-        b = ((b - a) & _MASK) ^ _rot(a, 6)
-        a = (a + c) & _MASK
-        c = ((c - b) & _MASK) ^ _rot(b, 8)
-        b = (b + a) & _MASK
-        a = ((a - c) & _MASK) ^ _rot(c, 16)
-        c = (c + b) & _MASK
-        b = ((b - a) & _MASK) ^ _rot(a, 19)
-        a = (a + c) & _MASK
-        c = ((c - b) & _MASK) ^ _rot(b, 4)
-        b = (b + a) & _MASK
-        key = key[12:]
     if not key:
         return c
-    tail = key + bytes(12 - len(key))
-    a = (a + int.from_bytes(tail[0:4], "little")) & _MASK
-    b = (b + int.from_bytes(tail[4:8], "little")) & _MASK
-    c = (c + int.from_bytes(tail[8:12], "little")) & _MASK
-    c = ((c ^ b) - _rot(b, 14)) & _MASK
-    a = ((a ^ c) - _rot(c, 11)) & _MASK
-    b = ((b ^ a) - _rot(a, 25)) & _MASK
-    c = ((c ^ b) - _rot(b, 16)) & _MASK
-    a = ((a ^ c) - _rot(c, 4)) & _MASK
-    b = ((b ^ a) - _rot(a, 14)) & _MASK
-    return ((c ^ b) - _rot(b, 24)) & _MASK
+    blocks = key + bytes(-len(key) % 12)  # the last 1-12 bytes, zero-padded, go to _final instead of _mix
+    for offset in range(0, len(blocks), 12):
+        x, y, z = struct.unpack_from("<3I", blocks, offset)
+        a, b, c = (a + x) & _MASK, (b + y) & _MASK, (c + z) & _MASK
+        if offset + 12 < len(blocks):
+            a, b, c = _mix(a, b, c)
+    return _final(a, b, c)
 
 
 def read_cqdb(buffer: bytes, start: int) -> dict[int, bytes]:
