@@ -1,0 +1,64 @@
+"""The tables of the sample run and of a 2,100-document run, row for row as main wrote them before the task registry.
+
+Each table is summarised as (row count, sha256 of its sorted per-row sha256s): the order of rows and of
+part files may change, their content may not. The digests were written by this very code on the commit
+before the refactor ("One shape for every task"); a change to any output must update them on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import generated_jsonl, polycorpus
+
+SAMPLE_DIGESTS = {
+    "sentences": (26, "57a347943675c8fd4798ae48ba00161e80cad814b4f35c7378a2bd5177d0e7a5"),
+    "tokens": (26, "e4e468795987260bea10cc7ebdd930799e3d1a04d66e0e429d82b3d3be2cf93d"),
+    "entities": (15, "f630cc4bae284057a00acfe05f997d72d0784b4a14dcf9afe71c9043ff1cb8db"),
+    "entity_links": (15, "41d0d19bb5614a4119f99ad928c2e10fdd9da02e081261f4bbc24bc96ebd7176"),
+    "alignments": (40, "a7e9174f0b64e1a6c9e79a3c54555825ae5a3547176ca2bf8748c2d2775ea748"),
+    "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    "lexicon": (8207, "4caa8d9db84f79ae4d2b472181ba66eaf20cd6895d1249e07741569dce27cad7"),
+}
+GENERATED_DIGESTS = {
+    "sentences": (5263, "b33e5946fce9931ad06f7456af34107c7c87f7ae53285aeffb0dbb059b5dce42"),
+    "tokens": (5263, "a6cafa3eb656834e163ce932e6061f1e6a6fa43d7dbfbeaf42188dca0e57aef3"),
+    "entities": (181, "82a75b479112e1f886c3e2a1411864a26dc73ddd792493902357bff340741231"),
+    "entity_links": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    "alignments": (4394, "64a80b3328a3d0e6622c158e53b5aefb1cc38cfa31fc70307b743c696feb6de3"),
+    "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    "lexicon": (24412, "38380a5ac0d82a5438309720fa0a0df4dea22c3a3e38a80e464f1f65673d33a8"),
+}
+
+
+def table_digest(folder: Path) -> tuple[int, str]:
+    """(rows, sha256 of the sorted sha256s of each row as sorted-key JSON) over a table folder's part files."""
+    rows = sorted(
+        hashlib.sha256(json.dumps(row, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+        for path in sorted(folder.glob("part-*.parquet"))
+        for row in pq.read_table(path).to_pylist()
+    )
+    return len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def test_sample_tables_unchanged(sample_full_run: Path) -> None:
+    assert {table: table_digest(sample_full_run / table) for table in SAMPLE_DIGESTS} == SAMPLE_DIGESTS
+
+
+@pytest.fixture(scope="module")
+def generated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("golden")
+    src = generated_jsonl(work / "gen.jsonl", groups=700)
+    out = work / "out"
+    assert polycorpus("ingest", src, out, "--shard-size", "0.02") == 0
+    assert polycorpus("run", out / "documents", out, "--cluster", "sync") == 0
+    return out
+
+
+def test_generated_tables_unchanged(generated_run: Path) -> None:
+    assert {table: table_digest(generated_run / table) for table in GENERATED_DIGESTS} == GENERATED_DIGESTS
