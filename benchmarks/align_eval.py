@@ -19,8 +19,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from tasks.align import AlignOptions, Bead, align_sentences
-from tasks.align_files import align_corpus, learn_lexicon
+from tasks.align.aligner import AlignOptions, Bead, align_sentences
+from tasks.align.files import align_corpus, learn_lexicon
 
 Beads = list[tuple[tuple[int, ...], tuple[int, ...]]]
 # data set name -> folder, source language, target language, gold file suffix

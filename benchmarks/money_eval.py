@@ -1,4 +1,4 @@
-"""P/R/F1 of tasks.money.find_money on the money gold (span, exact amount and currency), and its speed.
+"""P/R/F1 of tasks.entities.money.find_money on the money gold (span, exact amount and currency), and its speed.
 
 Reads `money/dev.tsv` under --eval-dir by path (never copied into the repo). A prediction counts only
 when its span text, amount (as an exact Decimal) and currency all equal a gold one. Throughput is
@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tasks.money import find_money  # noqa: E402
+from tasks.entities.money import find_money  # noqa: E402
 
 # Real text per language for the speed runs: (path under eval dir, how to read it).
 SPEED_TEXT = {

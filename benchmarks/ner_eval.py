@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tasks.entities import EntityOptions, entities_for_texts  # noqa: E402
-from tasks.pipelines import LanguageSpec  # noqa: E402
+from tasks.entities.extract import EntityOptions, entities_for_texts  # noqa: E402
+from tasks.spacy.pipelines import LanguageSpec  # noqa: E402
 
 LABEL_MAP = {
     "PER": "PERSON", "PERSON": "PERSON", "Person": "PERSON", "NAME": "PERSON",

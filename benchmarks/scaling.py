@@ -136,7 +136,7 @@ def _pipe(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
     import pyarrow.parquet as pq
 
     from cluster.runner import language_specs
-    from tasks.pipelines import get_nlp
+    from tasks.spacy.pipelines import get_nlp
 
     specs = dict(language_specs(_config(tasks)))
     by_lang: dict[str, list[str]] = defaultdict(list)

@@ -52,7 +52,7 @@ def _measure(warm_docs: str, docs: str, out: str, tasks: list[str], queue: multi
     from cluster.config import config_hash
     from cluster.runner import language_specs
     from corpus.storage import Location
-    from tasks.entities import EntityOptions
+    from tasks.entities.extract import EntityOptions
     from tasks.shard import ShardJob, process_shard
 
     config = _config(tasks)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import spacy
 
-from tasks.pipelines import LanguageSpec, get_nlp
-from tasks.vi_segmenter import FIXES, VietnameseSegmenter
-from tasks.vi_tokenizer import VietnameseTokenizer
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.vi.segmenter import FIXES, VietnameseSegmenter
+from tasks.vi.tokenizer import VietnameseTokenizer
 
 REPO = Path(__file__).resolve().parent.parent
 SPLITS = ("vi_vtb-ud-train.conllu", "vi_vtb-ud-dev.conllu")

@@ -123,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from corpus.stats import shard_status
+    from views.stats import shard_status
     from corpus.storage import Location
 
     status = shard_status(Location(args.out))
@@ -137,7 +137,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from corpus.stats import corpus_stats
+    from views.stats import corpus_stats
     from corpus.storage import Location
 
     stats = corpus_stats(Location(args.out))
@@ -161,14 +161,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def _pipeline_for(lang: str, config_path: str | None) -> Any:
     from cluster.runner import language_specs
-    from tasks.pipelines import LanguageSpec, get_nlp
+    from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
     specs = dict(language_specs(configuration.load(config_path)))
     return get_nlp(lang, specs.get(lang, LanguageSpec())), specs.get(lang, LanguageSpec())
 
 
 def cmd_tokenize(args: argparse.Namespace) -> int:
-    from tasks.annotate import Annotated, annotate
+    from tasks.spacy.annotate import Annotated, annotate
     from tasks.tokenize import token_line
 
     nlp, spec = _pipeline_for(args.lang, args.config)
@@ -190,7 +190,7 @@ def _task_options(config_path: str | None, section: str) -> Any:
 
 
 def cmd_entities(args: argparse.Namespace) -> int:
-    from tasks.entities import entities_for_texts, entity_record
+    from tasks.entities.extract import entities_for_texts, entity_record
 
     _, spec = _pipeline_for(args.lang, args.config)
     options = _task_options(args.config, "entities")
@@ -204,7 +204,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def cmd_align_files(args: argparse.Namespace) -> int:
-    from tasks.align_files import align_files
+    from tasks.align.files import align_files
 
     pairs = []
     with open(args.pairs, encoding="utf-8") as handle:
@@ -220,7 +220,7 @@ def cmd_align_files(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from corpus.export import export_pairs
+    from views.export import export_pairs
 
     written = export_pairs(args.out, args.pair, args.format, args.dest, args.min_score)
     log.info("exported %d sentence pairs to %s", written, args.dest)

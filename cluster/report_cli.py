@@ -9,7 +9,7 @@ import sys
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from corpus.report import write_report
+    from views.report import write_report
     from corpus.storage import Location
 
     print(write_report(Location(args.out)))
@@ -17,7 +17,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from corpus.show import load_view, render
+    from views.show import load_view, render
     from corpus.storage import Location
 
     try:

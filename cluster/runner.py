@@ -22,8 +22,8 @@ from cluster.client import apply_storage_options, open_executor
 from cluster.logs import run_log
 from cluster.config import ConfigError, config_hash
 from cluster.progress import Progress, count_documents
-from tasks.pipelines import LanguageSpec, PipelineError, check_spec
-from tasks.align_shard import (
+from tasks.spacy.pipelines import LanguageSpec, PipelineError, check_spec
+from tasks.align.corpus import (
     LEXICON_DIR,
     LEXICON_FILE,
     LEXICON_META,
@@ -183,9 +183,9 @@ def _corpus_lexicon(executor: Any, out: Location, jobs: list[ShardJob], force: b
 def task_options(config: dict[str, Any], section: str) -> Any:
     """The typed options of a task (`entities` or `align`), from its config section."""
     if section == "entities":
-        from tasks.entities import EntityOptions as cls
+        from tasks.entities.extract import EntityOptions as cls
     else:
-        from tasks.align import AlignOptions as cls
+        from tasks.align.aligner import AlignOptions as cls
     try:
         return cls(**config[section])
     except TypeError as exc:

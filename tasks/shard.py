@@ -22,8 +22,8 @@ import pyarrow as pa
 from corpus.manifest import write_manifest
 from corpus.schemas import SCHEMAS, to_table, validate
 from corpus.storage import Location
-from tasks.annotate import Annotated, annotate
-from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.annotate import Annotated, annotate
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.tokenize import sentence_rows
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def process_shard(job: ShardJob) -> dict:
         _process_language(job, lang, docs, rows, errors, entities_by_doc)
         timings[f"annotate.{lang}"] = round(time.perf_counter() - t0, 4)
     if "entities" in job.todo:
-        from tasks.entities import entity_tables
+        from tasks.entities.extract import entity_tables
 
         ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
         rows["entities"].extend(ent_rows)
@@ -165,7 +165,7 @@ def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict[str
     spec = job.spec(lang)
     with_entities = "entities" in job.todo
     if with_entities:
-        from tasks.entities import entities_of
+        from tasks.entities.extract import entities_of
     try:
         nlp = get_nlp(lang, spec, job.entity_options if with_entities else None)
     except Exception as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.annotate import Annotated
+from tasks.spacy.annotate import Annotated
 
 
 def sentence_rows(doc_id: str, lang: str, text: str, annotated: Annotated) -> tuple[list[dict], list[dict]]:

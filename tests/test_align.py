@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tasks.align import AlignOptions, Bead, align_sentences, confident_pairs
-from tasks.align_files import align_corpus
+from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
+from tasks.align.files import align_corpus
 
 from tests.conftest import SAMPLE
 

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks.batches import batches
+from tasks.spacy.batches import batches
 
 
 @given(st.lists(st.text(max_size=30)), st.integers(1, 50), st.none() | st.integers(1, 6))

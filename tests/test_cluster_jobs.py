@@ -111,7 +111,7 @@ def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
 def test_importing_loads_no_model() -> None:
     code = (
         "import sys, cluster.cli, cluster.runner, cluster.client, tasks.shard\n"
-        "from tasks.pipelines import get_nlp\n"
+        "from tasks.spacy.pipelines import get_nlp\n"
         "assert get_nlp.cache_info().currsize == 0\n"
         "assert 'fr_core_news_sm' not in sys.modules and 'pyvi' not in sys.modules\n"
     )

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.crfsuite_model import ModelFormatError, read_cqdb, rekey_attributes, short_name, write_cqdb
-from tasks.vi_pyvi_model import _crf_bytes, load_pyvi_model
-from tasks.vi_segmenter import VietnameseSegmenter
+from tasks.vi.crfsuite_model import ModelFormatError, read_cqdb, rekey_attributes, short_name, write_cqdb
+from tasks.vi.pyvi_model import _crf_bytes, load_pyvi_model
+from tasks.vi.segmenter import VietnameseSegmenter
 
 SENTENCES = [
     "Lucas Beyer, cựu nghiên cứu viên tại OpenAI, là minh chứng rõ nhất cho hiện tượng này.",

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from corpus.schemas import to_table
-from tasks.entities import EntityOptions, GroupDoc, entities_for_texts, entities_from_doc, entity_record, entity_tables, link_group
-from tasks.gazetteer import GazetteerError, read_gazetteer
-from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.entities.extract import EntityOptions, GroupDoc, entities_for_texts, entities_from_doc, entity_record, entity_tables, link_group
+from tasks.entities.gazetteer import GazetteerError, read_gazetteer
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
 OPTIONS = EntityOptions()
 

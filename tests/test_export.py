@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.export import ExportError, export_pairs
+from views.export import ExportError, export_pairs
 from corpus.schemas import to_table
 from corpus.storage import Location
 

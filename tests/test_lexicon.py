@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from corpus.schemas import validate
-from tasks.lexicon import (
+from tasks.align.lexicon import (
     Lexicon,
     add_dictionary,
     estimate,

@@ -1,4 +1,4 @@
-"""tasks.money: MONEY spans, exact amounts and ISO 4217 currencies in en / fr / vi and other languages."""
+"""tasks.entities.money: MONEY spans, exact amounts and ISO 4217 currencies in en / fr / vi and other languages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.money import DATA_FILE, Money, MoneyPolicy, find_money
+from tasks.entities.money import DATA_FILE, Money, MoneyPolicy, find_money
 
 
 def found(text: str, lang: str, policy: MoneyPolicy = MoneyPolicy()) -> list[tuple[str, str, str]]:

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 import pytest
 
-from tasks.annotate import Annotated, annotate
-from tasks.entities import EntityOptions, entities_for_texts
-from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.annotate import Annotated, annotate
+from tasks.entities.extract import EntityOptions, entities_for_texts
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.tokenize import sentence_rows
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tasks.money import find_money
-from tasks.pipelines import LanguageSpec, get_nlp
-from tasks.vi_segmenter import VietnameseSegmenter
+from tasks.entities.money import find_money
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.vi.segmenter import VietnameseSegmenter
 
 SMALL, LARGE = 10_000, 100_000
 MAX_RATIO = 15.0

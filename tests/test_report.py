@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from PIL import Image
 
-from corpus.stats import distribution
+from views.stats import distribution
 from tests.conftest import polycorpus
 from tests.report_fixtures import annotated_copy, write_empty
 
@@ -214,7 +214,7 @@ def test_report_renders_in_headless_chromium(annotated: Path, tmp_path: Path) ->
 
 
 def test_corpus_rendering_imports_no_nlp_or_dask() -> None:
-    code = "import sys, corpus.report, corpus.show; print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'dask', 'distributed', 'tasks'}))"
+    code = "import sys, views.report, views.show; print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'dask', 'distributed', 'tasks'}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     assert result.stdout.strip() == "[]"
 

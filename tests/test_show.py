@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.show import _cells, wrap
+from views.show import _cells, wrap
 from tests.conftest import polycorpus
 from tests.report_fixtures import EN, FR, VI, annotated_copy
 

@@ -10,8 +10,8 @@ import pytest
 from cluster import config as configuration
 from cluster.config import ConfigError
 from cluster.runner import task_options
-from tasks.align import AlignOptions
-from tasks.entities import EntityOptions
+from tasks.align.aligner import AlignOptions
+from tasks.entities.extract import EntityOptions
 
 
 @pytest.mark.parametrize(("section", "cls"), [("entities", EntityOptions), ("align", AlignOptions)])

@@ -1,11 +1,11 @@
-"""The Vietnamese sentence splitter, run as tasks.pipelines builds it (after polycorpus_line_breaks)."""
+"""The Vietnamese sentence splitter, run as tasks.spacy.pipelines builds it (after polycorpus_line_breaks)."""
 
 from __future__ import annotations
 
 import pytest
 import spacy
 
-from tasks.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
 
 @pytest.fixture(scope="module")

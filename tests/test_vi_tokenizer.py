@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyvi import ViTokenizer
 
-from tasks.pipelines import LanguageSpec, get_nlp
-from tasks.vi_segmenter import FIXES, VietnameseSegmenter
-from tasks.vi_tokenizer import VietnameseTokenizer
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.vi.segmenter import FIXES, VietnameseSegmenter
+from tasks.vi.tokenizer import VietnameseTokenizer
 
 SAMPLE = (
     "Lucas Beyer, cựu nghiên cứu viên tại OpenAI, là minh chứng rõ nhất cho hiện tượng này. "

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from corpus.manifest import RUN_FILE
-from corpus.stats import has_table, iter_output_table
+from views.stats import has_table, iter_output_table
 from corpus.storage import Location
 
 _COLOURS = {"PERSON": "\x1b[1;36m", "ORG": "\x1b[1;33m", "MONEY": "\x1b[1;32m"}

@@ -19,7 +19,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from tasks import gazetteer  # noqa: F401  (registers polycorpus_gazetteer and doc._.companies)
+from tasks.entities import gazetteer  # noqa: F401  (registers polycorpus_gazetteer and doc._.companies)
 
 CUES_PATH = Path(__file__).parent / "data" / "entity_cues.json"
 MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG"}
@@ -53,7 +53,7 @@ class Mention:
 
 @functools.lru_cache(maxsize=None)
 def cues(lang: str) -> dict[str, frozenset[str] | tuple[tuple[str, ...], ...]]:
-    """The cue lists of `lang` from tasks/data/entity_cues.json (empty lists for a language it lacks).
+    """The cue lists of `lang` from tasks/entities/data/entity_cues.json (empty lists for a language it lacks).
 
     Single words become frozensets; multi-word cues become token tuples, longest first, under "<key>_seq".
     """

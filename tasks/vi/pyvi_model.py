@@ -16,7 +16,7 @@ from importlib import resources
 
 import pycrfsuite
 
-from tasks.crfsuite_model import rekey_attributes
+from tasks.vi.crfsuite_model import rekey_attributes
 
 _MODEL_FILE = "models/pyvi3.pkl"
 _WORDS_FILE = "models/words.txt"

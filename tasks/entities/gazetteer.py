@@ -1,4 +1,4 @@
-"""The company gazetteer: the shipped list (tasks/data/companies.tsv) plus an optional user file, and its matcher.
+"""The company gazetteer: the shipped list (tasks/entities/data/companies.tsv) plus an optional user file, and its matcher.
 
 Names match case-sensitively on word boundaries, longest first. The spaCy component
 `polycorpus_gazetteer` stores (start, end, canonical name) of a Doc's matches in `doc._.companies` (the

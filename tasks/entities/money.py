@@ -1,6 +1,6 @@
 """MONEY mentions in raw text, with an exact Decimal amount and an ISO 4217 currency.
 
-Rules only (no spaCy), driven by the language data in tasks/data/money.tsv, which also documents the
+Rules only (no spaCy), driven by the language data in tasks/entities/data/money.tsv, which also documents the
 currency policy ("$" and "dollars" mean MoneyPolicy.dollar, French "billion" is 10^12, Vietnamese "T" is
 tỷ). A span is the number with its magnitude words and currency ("$100 million", "1,5 milliard d'euros",
 "2 tỷ đồng"); words like "about" / "khoảng" stay outside. There is no MONEY without a currency.

@@ -17,8 +17,8 @@ import pyarrow as pa
 from corpus.manifest import read_manifest, write_manifest
 from corpus.schemas import to_table
 from corpus.storage import Location
-from tasks.align import AlignOptions, align_sentences, confident_pairs
-from tasks.lexicon import (
+from tasks.align.aligner import AlignOptions, align_sentences, confident_pairs
+from tasks.align.lexicon import (
     Counts,
     Lexicon,
     add_dictionary,

@@ -14,7 +14,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from corpus.stats import corpus_stats
+from views.stats import corpus_stats
 from corpus.storage import Location
 
 REPORT_FILE = "report.html"

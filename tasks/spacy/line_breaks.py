@@ -9,7 +9,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from tasks.sentence_starts import INSIDE, START, sent_starts, set_sent_starts
+from tasks.spacy.sentence_starts import INSIDE, START, sent_starts, set_sent_starts
 
 if not Doc.has_extension("lines_are_sentences"):
     Doc.set_extension("lines_are_sentences", default=False)

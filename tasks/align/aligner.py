@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import log_ndtr
 
-from tasks.lexicon import Lexicon, words
+from tasks.align.lexicon import Lexicon, words
 
 # Bead priors from Gale & Church (1993), split evenly between the two orientations; 2-2 lowered from
 # 0.011 (it over-merged on the dev sets) and 1-3 / 3-1 ours.

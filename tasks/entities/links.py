@@ -14,10 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from tasks.ner_rules import is_confident
+from tasks.entities.rules import is_confident
 
 if TYPE_CHECKING:
-    from tasks.entities import Entity, EntityOptions
+    from tasks.entities.extract import Entity, EntityOptions
 
 PROJECTION_SCORE = 0.6
 

@@ -21,8 +21,8 @@ from itertools import accumulate, chain, compress, starmap
 from operator import add, getitem, ne
 from typing import NamedTuple
 
-from tasks.batches import batches
-from tasks.vi_pyvi_model import NGRAM_BITS, PyviModel, load_pyvi_model
+from tasks.spacy.batches import batches
+from tasks.vi.pyvi_model import NGRAM_BITS, PyviModel, load_pyvi_model
 
 # Each fix, in the order the benchmark attributes differences from pyvi.
 FIXES: tuple[str, ...] = (

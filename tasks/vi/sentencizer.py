@@ -13,8 +13,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from tasks.sentence_starts import INSIDE, START, UNSET, sent_starts, set_sent_starts
-from tasks.vi_segmenter import ABBREVIATIONS, LINE_BREAKS
+from tasks.spacy.sentence_starts import INSIDE, START, UNSET, sent_starts, set_sent_starts
+from tasks.vi.segmenter import ABBREVIATIONS, LINE_BREAKS
 
 _TERMINAL_CHARS = frozenset(".!?…")
 _CLOSERS = frozenset("\"'”’)]}»")
@@ -71,5 +71,5 @@ def _is_terminal(token: Token) -> bool:
 
 @Language.factory("polycorpus_vi_sentencizer")
 def make_vi_sentencizer(nlp: Language, name: str) -> VietnameseSentencizer:
-    """Factory named in spaCy configs and by tasks.pipelines for Vietnamese."""
+    """Factory named in spaCy configs and by tasks.spacy.pipelines for Vietnamese."""
     return VietnameseSentencizer()

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from tasks.vi_segmenter import FIXES, VietnameseSegmenter
+from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 
 
 def read_user_dict(path: str | Path) -> list[str]:

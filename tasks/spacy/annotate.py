@@ -13,8 +13,8 @@ from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc
 
-from tasks.batches import batches
-from tasks.chunking import chunk_spans
+from tasks.spacy.batches import batches
+from tasks.spacy.chunking import chunk_spans
 
 # Text per nlp.pipe call. A model's forward pass keeps every layer's output until the batch is done:
 # fr_core_news_md holds ~3 KB per character, so 64 news articles (~130 kB) cost ~400 MB at once.

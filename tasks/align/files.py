@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from tasks.align import AlignOptions, Bead, align_sentences, confident_pairs
-from tasks.lexicon import Lexicon, add_dictionary, read_dictionary, train
+from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
+from tasks.align.lexicon import Lexicon, add_dictionary, read_dictionary, train
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _write_lines(path: str, lines: list[str]) -> None:
 
 def _split(lines: list[str], lang: str) -> list[str]:
     """Sentences of a running-text file with the language's pipeline; blank lines separate paragraphs."""
-    from tasks.pipelines import LanguageSpec, get_nlp
+    from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
     doc = get_nlp(lang, LanguageSpec())("\n".join(lines))
     return [s.text.strip() for s in doc.sents if s.text.strip()]

@@ -19,7 +19,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpus.stats import has_table, iter_output_table
+from views.stats import has_table, iter_output_table
 from corpus.storage import Location
 
 FORMATS = ("tsv", "moses", "tmx")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 
-from tasks import line_breaks  # noqa: F401  (registers polycorpus_line_breaks)
+from tasks.spacy import line_breaks  # noqa: F401  (registers polycorpus_line_breaks)
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,13 @@ def get_nlp(lang: str, spec: LanguageSpec, entities: Hashable | None = None) -> 
     nlp.max_length = max(nlp.max_length, spec.max_length + 1)
     nlp.add_pipe("polycorpus_line_breaks", first=True)
     if lang == "vi":
-        from tasks import vi_sentences  # noqa: F401  (registers polycorpus_vi_sentencizer)
+        from tasks.vi import sentencizer as vi_sentences  # noqa: F401  (registers polycorpus_vi_sentencizer)
 
         nlp.add_pipe("polycorpus_vi_sentencizer", after="polycorpus_line_breaks")
     else:
         nlp.add_pipe("sentencizer", after="polycorpus_line_breaks")
     if entities is not None:
-        from tasks.entities import add_entity_pipes
+        from tasks.entities.extract import add_entity_pipes
 
         add_entity_pipes(nlp, lang, entities)
     log.info("built %s pipeline %s", lang, nlp.pipe_names)
@@ -74,7 +74,7 @@ def get_nlp(lang: str, spec: LanguageSpec, entities: Hashable | None = None) -> 
 
 def _blank(lang: str, spec: LanguageSpec) -> Language:
     if lang == "vi":
-        from tasks import vi_tokenizer  # noqa: F401  (registers polycorpus.vi_tokenizer.v1)
+        from tasks.vi import tokenizer as vi_tokenizer  # noqa: F401  (registers polycorpus.vi_tokenizer.v1)
 
         tokenizer = {"@tokenizers": "polycorpus.vi_tokenizer.v1", "user_dict": spec.user_dict}
         return spacy.blank("vi", config={"nlp": {"tokenizer": tokenizer}})

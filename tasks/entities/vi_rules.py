@@ -18,7 +18,7 @@ from pyvi import ViPosTagger
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from tasks.ner_rules import (
+from tasks.entities.rules import (
     PRIORITY_CUE,
     PRIORITY_GAZETTEER,
     PRIORITY_MODEL,

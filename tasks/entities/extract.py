@@ -20,10 +20,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import tasks.ner_rules  # noqa: F401  (registers polycorpus_entity_rules and polycorpus_gazetteer)
-from tasks.annotate import Annotated, annotate
-from tasks.entity_links import EntityLink, GroupDoc, link_group
-from tasks.pipelines import LanguageSpec, get_nlp
+import tasks.entities.rules  # noqa: F401  (registers polycorpus_entity_rules and polycorpus_gazetteer)
+from tasks.spacy.annotate import Annotated, annotate
+from tasks.entities.links import EntityLink, GroupDoc, link_group
+from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
 # Models used when the config names none, best first: the first installed one backs NER for the
 # language (fr_core_news_md reaches the French targets; fr_core_news_sm does not, see benchmarks/ner_eval.py).
@@ -81,7 +81,7 @@ def add_entity_pipes(nlp: Language, lang: str, options: EntityOptions) -> None:
         return
     nlp.add_pipe("polycorpus_gazetteer", config={"extra": options.gazetteer})
     if lang == "vi":
-        from tasks import ner_vi  # noqa: F401  (registers polycorpus_vi_entities)
+        from tasks.entities import vi_rules as ner_vi  # noqa: F401  (registers polycorpus_vi_entities)
 
         nlp.add_pipe("polycorpus_vi_entities")
     else:
@@ -92,7 +92,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
     """The PERSON / ORG / MONEY entities of one processed Doc, sorted by start (offsets into doc.text)."""
     mentions = doc._.entity_mentions
     if mentions is None:
-        raise RuntimeError(f"the {lang!r} pipeline has no entity components: call tasks.entities.add_entity_pipes on it")
+        raise RuntimeError(f"the {lang!r} pipeline has no entity components: call tasks.entities.extract.add_entity_pipes on it")
     text = doc.text
     money = _money(text, lang, options)
     out = [e for e in money]
@@ -175,7 +175,7 @@ def normalize(surface: str) -> str:
 
 def _money(text: str, lang: str, options: EntityOptions) -> list[Entity]:
     try:
-        from tasks.money import MoneyPolicy, find_money
+        from tasks.entities.money import MoneyPolicy, find_money
     except ImportError:
         return []
     out = []
