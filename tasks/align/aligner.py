@@ -20,6 +20,7 @@ from scipy import sparse
 from scipy.special import log_ndtr
 
 from tasks.align.lexicon import Lexicon, words
+from tasks.base import option
 
 # Bead priors from Gale & Church (1993), split evenly between the two orientations; 2-2 lowered from
 # 0.011 (it over-merged on the dev sets) and 1-3 / 3-1 ours.
@@ -31,20 +32,20 @@ _ANCHOR_MASS = 1000.0  # translation mass of an anchor: far above any sum of lex
 
 @dataclass(frozen=True)
 class AlignOptions:
-    """Settings of the `align:` section of the config."""
+    """The options of the `align` task (the `align:` config section); the defaults are the shipped behaviour."""
 
-    pairs: list[str] | None = None  # language pairs such as ["fr-vi"]; None = every pair in a group
-    max_bead: int = 3  # 3 enables 1-3 and 3-1 beads (Text+Berg needs them); 2 stops at 2-2
-    band: int = 20  # half-width of the DP band, in sentences; widened when the path touches its edge
-    em_iterations: int = 5
-    dictionary: str | None = None  # user bilingual dictionary: `src<TAB>tgt` per line
-    length_variance: float = 6.8  # Gale–Church s^2 for character lengths
-    lexical_weight: float = 0.15  # cost per unit of idf-weighted word evidence; 0 gives Gale–Church alone
-    null_cost: float | None = 3.0  # cost of a 1-0 or 0-1 bead; None = Gale–Church's prior + length cost
-    coverage_at: float = 0.2  # translation mass at which a word counts as fully explained
-    anchors: bool = True  # numbers, identical names and cognates as translation evidence
-    anchor_weight: float = 1.0  # an anchor counts as 1 + anchor_weight explained words
-    cognate_share: float = 0.5  # a cognate counts as this share of an anchor
+    pairs: list[str] | None = option(None, 'language pairs such as ["fr-vi", "en-vi"]; null aligns every pair in a group (codes in order)')
+    max_bead: int = option(3, "largest side of a bead: 3 allows 1-3 and 3-1 (Text+Berg needs them), 2 stops at 2-2")
+    band: int = option(20, "half-width of the DP band in sentences; widened when the path touches its edge")
+    em_iterations: int = option(5, "IBM-1 EM iterations over the corpus (a map/reduce over the shards each)")
+    dictionary: str | None = option(None, "a bilingual dictionary file, `source<TAB>target` per line")
+    length_variance: float = option(6.8, "Gale-Church variance s^2 of character lengths")
+    lexical_weight: float = option(0.15, "cost per unit of idf-weighted word evidence; 0 gives Gale-Church alone")
+    null_cost: float | None = option(3.0, "cost of a 1-0 or 0-1 bead; null uses Gale-Church's prior and length cost")
+    coverage_at: float = option(0.2, "translation mass at which a word counts as fully explained")
+    anchors: bool = option(True, "numbers, identical names and cognates count as translation evidence")
+    anchor_weight: float = option(1.0, "an anchor counts as 1 + anchor_weight explained words")
+    cognate_share: float = option(0.5, "a cognate counts as this share of an anchor")
 
     def bead_types(self) -> list[tuple[int, int]]:
         """The bead shapes (source sentences, target sentences) this configuration allows."""

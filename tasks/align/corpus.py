@@ -1,23 +1,24 @@
-"""The align task on one shard: pair up the translations of each group and align their sentences.
+"""Sentence alignment over a corpus (Moore 2002): the one orchestration that `run`, `align-files` and the benchmarks share.
 
-Three pure steps a runner strings together: `first_pass` (confident sentence pairs per language
-pair, to learn the corpus lexicon from), `shard_counts` (one EM E-step over them) and
-`align_shard` (the second pass with the lexicon, written to `alignments/` before the manifest).
+1. `first_pass`: per part of the corpus (a shard, or the file pairs of one align-files call), align each
+   document pair on lengths, anchors and the user's dictionary and keep the confident 1-1 sentence pairs.
+2. `learn_lexicons`: IBM Model 1 EM over all parts' confident pairs, as a map (`shard_counts`, the E-step,
+   where each part's pairs live) and a pairwise reduce (`merge_shard_counts`), the M-step here; then the
+   user's dictionary is added.
+3. `alignment_rows`: the second pass, every document pair aligned with its language pair's lexicon.
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyarrow as pa
 
-from corpus.manifest import read_manifest, write_manifest
 from corpus.schemas import to_table
-from corpus.storage import Location
-from tasks.align.aligner import AlignOptions, align_sentences, confident_pairs
+from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
 from tasks.align.lexicon import (
     Counts,
     Lexicon,
@@ -29,18 +30,21 @@ from tasks.align.lexicon import (
     merge_counts,
     read_dictionary,
 )
-from tasks.shard import ShardJob, read_shard
+from tasks.base import Handle, MapReduce
 
 Pair = tuple[str, str]  # (source language, target language)
 METHOD = "moore-ibm1"
-LEXICON_DIR, LEXICON_FILE, LEXICON_META = "lexicon", "part-00000.parquet", "_lexicon.json"
 
 
+@dataclass(frozen=True)
 class DocPair:
-    """Two translations of one group, as sentence texts in order."""
+    """Two translations as sentence texts in order; `group_id` and doc ids name them in the alignments table."""
 
-    def __init__(self, group_id: str, src_doc: str, tgt_doc: str, src: list[str], tgt: list[str]) -> None:
-        self.group_id, self.src_doc, self.tgt_doc, self.src, self.tgt = group_id, src_doc, tgt_doc, src, tgt
+    group_id: str | None
+    src_doc: str
+    tgt_doc: str
+    src: list[str]
+    tgt: list[str]
 
 
 def language_pairs(langs: Iterable[str], options: AlignOptions) -> list[Pair]:
@@ -52,34 +56,34 @@ def language_pairs(langs: Iterable[str], options: AlignOptions) -> list[Pair]:
     return list(itertools.combinations(sorted(present), 2))
 
 
-def document_pairs(job: ShardJob) -> dict[Pair, list[DocPair]]:
-    """Every pair of translations in the shard, grouped by language pair, with their sentences from `sentences/`."""
-    docs = read_shard(job).select(["doc_id", "group_id", "lang"]).to_pylist()
-    out = Location(job.out_url)
-    sentences: dict[str, list[str]] = defaultdict(list)
-    if out.exists("sentences", job.shard):
-        table = out.read_table("sentences", job.shard, columns=["doc_id", "sent_idx", "text"]).sort_by([("doc_id", "ascending"), ("sent_idx", "ascending")])
-        for doc_id, text in zip(table.column("doc_id").to_pylist(), table.column("text").to_pylist()):
-            sentences[doc_id].append(text)
+def group_pairs(documents: list[dict], sentences: pa.Table, options: AlignOptions) -> dict[Pair, list[DocPair]]:
+    """Every pair of translations among `documents` (documents-table rows), by language pair, in group order.
+
+    `sentences` holds their rows of the sentences table (doc_id, sent_idx, text); documents without a
+    group_id are aligned with nothing.
+    """
+    by_doc: dict[str, list[str]] = defaultdict(list)
+    ordered = sentences.select(["doc_id", "sent_idx", "text"]).sort_by([("doc_id", "ascending"), ("sent_idx", "ascending")])
+    for doc_id, text in zip(ordered.column("doc_id").to_pylist(), ordered.column("text").to_pylist()):
+        by_doc[doc_id].append(text)
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for doc in docs:
+    for doc in documents:
         if doc["group_id"] is not None:
             groups[doc["group_id"]][doc["lang"]].append(doc["doc_id"])
     pairs: dict[Pair, list[DocPair]] = defaultdict(list)
     for group_id, by_lang in sorted(groups.items()):
-        for src_lang, tgt_lang in language_pairs(by_lang, job.align_options):
+        for src_lang, tgt_lang in language_pairs(by_lang, options):
             for src_doc in by_lang[src_lang]:
                 for tgt_doc in by_lang[tgt_lang]:
-                    pairs[(src_lang, tgt_lang)].append(DocPair(group_id, src_doc, tgt_doc, sentences[src_doc], sentences[tgt_doc]))
+                    pairs[(src_lang, tgt_lang)].append(DocPair(group_id, src_doc, tgt_doc, by_doc[src_doc], by_doc[tgt_doc]))
     return pairs
 
 
-def first_pass(job: ShardJob) -> dict[Pair, list[tuple[str, str]]]:
-    """Confident 1-1 sentence pairs of the shard per language pair, from an alignment on lengths, anchors and the user's dictionary."""
-    options = job.align_options
+def first_pass(pairs: dict[Pair, list[DocPair]], options: AlignOptions) -> dict[Pair, list[tuple[str, str]]]:
+    """Confident 1-1 sentence pairs per language pair, from an alignment on lengths, anchors and the user's dictionary."""
     seed = add_dictionary(None, read_dictionary(options.dictionary)) if options.dictionary else None
     result: dict[Pair, list[tuple[str, str]]] = {}
-    for (src_lang, tgt_lang), docs in document_pairs(job).items():
+    for (src_lang, tgt_lang), docs in pairs.items():
         found = []
         for doc in docs:
             beads = align_sentences(doc.src, doc.tgt, src_lang, tgt_lang, seed, options)
@@ -88,66 +92,82 @@ def first_pass(job: ShardJob) -> dict[Pair, list[tuple[str, str]]]:
     return result
 
 
-def shard_counts(pairs: dict[Pair, list[tuple[str, str]]], lexicons: dict[Pair, Lexicon]) -> dict[Pair, Counts]:
-    """One EM E-step over a shard's confident pairs (the map of the corpus lexicon)."""
-    return {pair: expected_counts(texts, lexicons.get(pair)) for pair, texts in pairs.items()}
+def shard_counts(confident: dict[Pair, list[tuple[str, str]]], lexicons: dict[Pair, Lexicon]) -> dict[Pair, Counts]:
+    """One EM E-step over a part's confident pairs (the map of the corpus lexicon)."""
+    return {pair: expected_counts(texts, lexicons.get(pair)) for pair, texts in confident.items()}
 
 
 def merge_shard_counts(a: dict[Pair, Counts], b: dict[Pair, Counts]) -> dict[Pair, Counts]:
-    """Sum two shards' counts, language pair by language pair (the reduce)."""
+    """Sum two parts' counts, language pair by language pair (the reduce)."""
     return {pair: merge_counts([c for c in (a.get(pair), b.get(pair)) if c is not None]) for pair in a.keys() | b.keys()}
 
 
 def estimate_all(counts: dict[Pair, Counts]) -> dict[Pair, Lexicon]:
-    """The M-step: a lexicon per language pair from the summed counts."""
+    """The M-step: a lexicon per language pair from the summed counts (pairs without sentence pairs get none)."""
     return {pair: estimate(c) for pair, c in counts.items() if c.pairs}
 
 
-def with_dictionary(lexicons: dict[Pair, Lexicon], options: AlignOptions) -> dict[Pair, Lexicon]:
-    """Each learned lexicon with the user's bilingual dictionary entries added, when one is configured."""
+def with_dictionary(lexicons: dict[Pair, Lexicon], pairs: Iterable[Pair], options: AlignOptions) -> dict[Pair, Lexicon]:
+    """The lexicon of each of `pairs` with the user's bilingual dictionary entries added, when one is configured."""
     if not options.dictionary:
         return lexicons
     entries = read_dictionary(options.dictionary)
-    return {pair: add_dictionary(lexicon, entries) for pair, lexicon in lexicons.items()}
+    return {pair: add_dictionary(lexicons.get(pair), entries) for pair in sorted(set(pairs) | lexicons.keys())}
 
 
-def lexicons_to_table(lexicons: dict[Pair, Lexicon]) -> pa.Table:
-    """All language pairs' lexicons as one `lexicon` table, saved under OUT so later runs reuse it."""
+def learn_lexicons(mr: MapReduce, confident: list[Handle], options: AlignOptions) -> dict[Pair, Lexicon]:
+    """The corpus lexicon of every language pair: `options.em_iterations` IBM-1 EM steps over every part's confident pairs.
+
+    `confident` are handles to `first_pass` results; each E-step runs where its part lives and the counts
+    are summed pairwise before the M-step here (Moore 2002, section 3; Brown et al. 1993, Model 1).
+    """
+    lexicons: dict[Pair, Lexicon] = {}
+    seen: set[Pair] = set()
+    for _ in range(options.em_iterations):
+        shared = mr.scatter(lexicons)
+        total = mr.reduce(merge_shard_counts, mr.map(shard_counts, confident, shared))
+        counts = mr.gather(total) if total is not None else {}
+        seen |= counts.keys()
+        lexicons = estimate_all(counts)
+    return with_dictionary(lexicons, seen, options)
+
+
+def align_pairs(pairs: dict[Pair, list[DocPair]], lexicons: dict[Pair, Lexicon], options: AlignOptions) -> list[tuple[Pair, DocPair, list[Bead]]]:
+    """The second pass: every document pair aligned with its language pair's lexicon, in language-pair order."""
+    return [
+        ((src_lang, tgt_lang), doc, align_sentences(doc.src, doc.tgt, src_lang, tgt_lang, lexicons.get((src_lang, tgt_lang)), options))
+        for (src_lang, tgt_lang), docs in sorted(pairs.items())
+        for doc in docs
+    ]
+
+
+def alignment_rows(pairs: dict[Pair, list[DocPair]], lexicons: dict[Pair, Lexicon], options: AlignOptions) -> list[dict]:
+    """`alignments` rows of the second pass: one per bead."""
+    return [
+        {
+            "group_id": doc.group_id,
+            "src_doc_id": doc.src_doc,
+            "tgt_doc_id": doc.tgt_doc,
+            "src_lang": src_lang,
+            "tgt_lang": tgt_lang,
+            "src_sents": list(bead.src),
+            "tgt_sents": list(bead.tgt),
+            "score": bead.score,
+            "method": METHOD,
+        }
+        for (src_lang, tgt_lang), doc, beads in align_pairs(pairs, lexicons, options)
+        for bead in beads
+    ]
+
+
+def lexicons_to_table(lexicons: dict[Pair, Lexicon]) -> tuple[pa.Table, dict]:
+    """All language pairs' lexicons as one `lexicon` table, and the meta that reads it back (the oriented pairs)."""
     tables = [lexicon_to_table(lexicon, a, b) for (a, b), lexicon in sorted(lexicons.items())]
-    return pa.concat_tables(tables) if tables else to_table("lexicon", [])
+    table = pa.concat_tables(tables) if tables else to_table("lexicon", [])
+    return table, {"pairs": sorted("-".join(p) for p in lexicons)}
 
 
-def lexicons_from_table(table: pa.Table, pairs: list[str]) -> dict[Pair, Lexicon]:
-    """The lexicons of `pairs` ("fr-vi", ...) read back from a saved `lexicon` table."""
-    oriented = [tuple(p.split("-", 1)) for p in pairs]
+def lexicons_from_table(table: pa.Table, meta: dict) -> dict[Pair, Lexicon]:
+    """The lexicons saved by `lexicons_to_table`, for the oriented pairs its meta names ("fr-vi", ...)."""
+    oriented = [tuple(p.split("-", 1)) for p in meta["pairs"]]
     return {(a, b): lexicon_from_table(table, a, b) for a, b in oriented}
-
-
-def align_shard(job: ShardJob, lexicons: dict[Pair, Lexicon]) -> dict:
-    """Second pass with the corpus lexicon: write the shard's `alignments`, then its manifest (align added)."""
-    started = time.perf_counter()
-    rows = []
-    for (src_lang, tgt_lang), docs in sorted(document_pairs(job).items()):
-        for doc in docs:
-            for bead in align_sentences(doc.src, doc.tgt, src_lang, tgt_lang, lexicons.get((src_lang, tgt_lang)), job.align_options):
-                rows.append(
-                    {
-                        "group_id": doc.group_id,
-                        "src_doc_id": doc.src_doc,
-                        "tgt_doc_id": doc.tgt_doc,
-                        "src_lang": src_lang,
-                        "tgt_lang": tgt_lang,
-                        "src_sents": list(bead.src),
-                        "tgt_sents": list(bead.tgt),
-                        "score": bead.score,
-                        "method": METHOD,
-                    }
-                )
-    out = Location(job.out_url)
-    out.write_table("alignments", to_table("alignments", rows), "alignments", job.shard)
-    manifest = read_manifest(out, job.shard) or {"shard": job.shard}
-    manifest.update(status="done", tasks=sorted(set(manifest.get("tasks", ())) | {"align"}), config_hash=job.config_hash)
-    manifest.setdefault("rows", {})["alignments"] = len(rows)
-    manifest.setdefault("timings", {})["align"] = round(time.perf_counter() - started, 4)
-    write_manifest(out, job.shard, manifest)
-    return manifest

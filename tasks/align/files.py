@@ -1,40 +1,39 @@
 """The work of `polycorpus align-files`: align sentence-per-line file pairs in-process, vecalign output.
 
 All pairs of one call are one corpus: a first (length + anchor) pass over every pair gives confident
-sentence pairs, IBM-1 EM on them gives the shared lexicon, and a second pass aligns with it.
+sentence pairs, IBM-1 EM on them gives the shared lexicon, and a second pass aligns with it, by the
+orchestration `run` uses (tasks/align/corpus.py).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
-from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
-from tasks.align.lexicon import Lexicon, add_dictionary, read_dictionary, train
-
-log = logging.getLogger(__name__)
+from tasks.align.aligner import AlignOptions, Bead
+from tasks.align.corpus import DocPair, Pair, align_pairs, first_pass, learn_lexicons
+from tasks.align.lexicon import Lexicon
+from tasks.base import InProcess
 
 Document = tuple[Sequence[str], Sequence[str]]  # (source sentences, target sentences)
+
+
+def _pairs(docs: Sequence[Document], src_lang: str, tgt_lang: str) -> dict[Pair, list[DocPair]]:
+    return {(src_lang, tgt_lang): [DocPair(None, str(i), str(i), list(src), list(tgt)) for i, (src, tgt) in enumerate(docs)]}
+
+
+def learn_lexicon(docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions) -> Lexicon | None:
+    """The lexicon of the document pairs `docs`, learned in this process by the orchestration `run` uses, all pairs as one part."""
+    return learn_lexicons(InProcess(), [first_pass(_pairs(docs, src_lang, tgt_lang), options)], options).get((src_lang, tgt_lang))
 
 
 def align_corpus(
     docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions, lexicon: Lexicon | None = None
 ) -> list[list[Bead]]:
-    """Align document pairs that share one lexicon: `lexicon` if given, else one learned from them (Moore 2002)."""
+    """Beads of each document pair, all sharing one lexicon: `lexicon` if given, else one learned from them (Moore 2002)."""
     if lexicon is None:
         lexicon = learn_lexicon(docs, src_lang, tgt_lang, options)
-    return [align_sentences(src, tgt, src_lang, tgt_lang, lexicon, options) for src, tgt in docs]
-
-
-def learn_lexicon(docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions) -> Lexicon | None:
-    """First pass over every document pair, IBM-1 EM on the confident pairs, plus the user's dictionary."""
-    dictionary = read_dictionary(options.dictionary) if options.dictionary else []
-    seed = add_dictionary(None, dictionary) if dictionary else None
-    first = [align_sentences(src, tgt, src_lang, tgt_lang, seed, options) for src, tgt in docs]
-    pairs = [p for (src, tgt), beads in zip(docs, first) for p in confident_pairs(src, tgt, beads)]
-    log.info("%s-%s: training the lexicon on %d confident sentence pairs", src_lang, tgt_lang, len(pairs))
-    lexicon = train(pairs, options.em_iterations)
-    return add_dictionary(lexicon, dictionary) if dictionary else lexicon
+    lexicons = {(src_lang, tgt_lang): lexicon} if lexicon is not None else {}
+    return [beads for _, _, beads in align_pairs(_pairs(docs, src_lang, tgt_lang), lexicons, options)]
 
 
 def format_bead(bead: Bead) -> str:

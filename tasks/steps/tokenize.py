@@ -1,7 +1,10 @@
-"""The tokenize step: sentences and tokens rows from annotated documents, and the line format of the CLI."""
+"""The `tokenize` task: sentences and tokens of every document, from the shard's spaCy pass; and the line tool's format."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from tasks.base import NoOptions, Rows, ShardData, Task
 from tasks.spacy.annotate import Annotated
 
 
@@ -33,6 +36,29 @@ def sentence_rows(doc_id: str, lang: str, text: str, annotated: Annotated) -> tu
 
 def token_line(annotated: Annotated) -> str:
     """One document as the `tokenize` command prints it: tokens split by one space, inner whitespace as `_`."""
-    return " ".join(
-        "_".join(t.text.split()) for _, doc in annotated.chunks for t in doc if not t.is_space
-    )
+    return " ".join("_".join(t.text.split()) for _, doc in annotated.chunks for t in doc if not t.is_space)
+
+
+class TokenizeStep:
+    """Rows of each document as it comes; nothing left for the end of the shard."""
+
+    def document(self, doc: dict, annotated: Annotated) -> Rows:
+        sentences, tokens = sentence_rows(doc["doc_id"], doc["lang"], doc["text"], annotated)
+        return {"sentences": sentences, "tokens": tokens}
+
+    def finish(self) -> Rows:
+        return {}
+
+
+def start(shard: ShardData, options: NoOptions, corpus: Any = None) -> TokenizeStep:
+    """The tokenize work of one shard."""
+    return TokenizeStep()
+
+
+TASK = Task(
+    name="tokenize",
+    doc="sentences and tokens with exact code-point offsets (pyvi words for Vietnamese)",
+    tables=("sentences", "tokens"),
+    start=start,
+    annotates=True,
+)

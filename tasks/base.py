@@ -1,0 +1,168 @@
+"""What a task is: a registered step with its tables, requirements, options, per-shard work and optional corpus step.
+
+Modelled on datatrove's `PipelineStep` (a step never knows which executor runs it) and dolma's tagger
+registry. A task's per-shard work is pure: the runner hands it the shard's documents (and the tables
+of required tasks it reads), it returns rows per table, and the runner's worker-side wrapper does every
+read and write. A task that needs the whole corpus first (alignment's lexicon) adds a corpus step,
+written against the small `MapReduce` interface so that `--cluster sync`, `align-files`, the
+benchmarks and a Dask cluster run the same orchestration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pyarrow as pa
+
+from corpus.schemas import SCHEMAS
+
+if TYPE_CHECKING:
+    from tasks.spacy.annotate import Annotated
+
+Rows = dict[str, list[dict]]  # table name -> row dicts of that table's pinned schema
+Handle = Any  # a value in this process, or a Dask future: whatever MapReduce.submit returns
+
+
+def option(default: Any, doc: str) -> Any:
+    """A task option's dataclass field: its default and the one-line doc `polycorpus tasks` shows."""
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a task that has none."""
+
+
+@dataclass(frozen=True)
+class ShardData:
+    """What a task's shard step sees of one shard.
+
+    `documents` are documents-table rows (dicts) in shard order; `inputs` holds, for each table named in
+    the task's `reads`, this shard's part of that table as written by a required task.
+    """
+
+    shard: str
+    documents: list[dict]
+    inputs: Mapping[str, pa.Table] = field(default_factory=dict)
+
+
+class ShardStep(Protocol):
+    """The work of one task on one shard; made fresh per shard by `Task.start`, it does no I/O.
+
+    `document` gets each document the shard's spaCy pass annotated (only for tasks with `annotates`)
+    and returns the rows it already can; `finish` returns the rows that need the whole shard.
+    A document whose `document` call raises becomes an `errors` row with the task's name as stage.
+    """
+
+    def document(self, doc: dict, annotated: Annotated) -> Rows: ...
+
+    def finish(self) -> Rows: ...
+
+
+class MapReduce(ABC):
+    """The executor-agnostic interface a corpus step is written against.
+
+    `submit` runs a function somewhere and returns a handle; handles among its arguments are resolved
+    to their values where it runs. `map` and `reduce` are built on it, so every executor reduces in the
+    same pairwise order (sums of floats come out bit for bit the same in-process and on Dask).
+    """
+
+    @abstractmethod
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Handle:
+        """A handle to `fn(*args)`."""
+
+    @abstractmethod
+    def scatter(self, value: Any) -> Handle:
+        """A handle to `value`, shipped once to wherever `submit` runs functions."""
+
+    @abstractmethod
+    def gather(self, handle: Handle) -> Any:
+        """The value behind a handle, here; raises the error its computation raised."""
+
+    def map(self, fn: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Handle]:
+        """Handles to `fn(item, *shared)` for each item (values or handles), in order."""
+        return [self.submit(fn, item, *shared) for item in items]
+
+    def reduce(self, fn: Callable[[Any, Any], Any], handles: Sequence[Handle]) -> Handle | None:
+        """`fn` applied pairwise, level by level ((a, b), (c, d), ...), down to one handle; None for none."""
+        level = list(handles)
+        while len(level) > 1:
+            level = [self.submit(fn, level[i], level[i + 1]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+        return level[0] if level else None
+
+
+class InProcess(MapReduce):
+    """`MapReduce` in this process: a handle is the value itself."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Compute `fn(*args)` now."""
+        return fn(*args)
+
+    def scatter(self, value: Any) -> Any:
+        """Nothing to ship in-process."""
+        return value
+
+    def gather(self, handle: Any) -> Any:
+        """Handles are already values."""
+        return handle
+
+
+@dataclass(frozen=True)
+class CorpusStep:
+    """A task's corpus-level step: `map(shard, options)` on every shard where it is read, then `run(mr, mapped, options)`.
+
+    `map` is pure like a shard step; `run` orchestrates over the handles of the mapped values (the
+    alignment lexicon's EM: map the E-step, reduce the counts). Its value is passed to each shard's
+    `Task.start`. It is kept under OUT/<table>/ (`save` gives the table and a small JSON-able meta,
+    `load` reads them back) and reused while the config hash is unchanged.
+    """
+
+    table: str
+    map: Callable[[ShardData, Any], Any]
+    run: Callable[[MapReduce, list[Handle], Any], Any]
+    save: Callable[[Any], tuple[pa.Table, dict]]
+    load: Callable[[pa.Table, dict], Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One registered task. See CONTRIBUTING.md, "Adding a task".
+
+    name: the `--tasks` name and the config section of its options.
+    doc: one line for `polycorpus tasks`.
+    tables: the tables it writes, each with a pinned schema (corpus/schemas.py, or `schemas` for a new table).
+    start: `start(shard, options, corpus_value) -> ShardStep`, the pure per-shard work.
+    options: a frozen dataclass whose field defaults are the only place its defaults are written;
+        declare each field with `option(default, doc)` so `polycorpus tasks` can show its one-line doc.
+    requires: tasks whose outputs it reads; run adds them and orders tasks after them.
+    reads: tables of required tasks the runner reads for it, per shard, into `ShardData.inputs`.
+    annotates: its steps get each document's spaCy annotation (one pass per shard for all such tasks).
+    components: `components(nlp, lang, options)` adds the spaCy components its steps read; must be
+        hashable with its options, since pipelines are cached per process by language and components.
+    corpus: a corpus step to run over every shard before the shard steps (see `CorpusStep`).
+    schemas: pinned Arrow schemas of tables that corpus/schemas.py does not know.
+    """
+
+    name: str
+    doc: str
+    tables: tuple[str, ...]
+    start: Callable[[ShardData, Any, Any], ShardStep]
+    options: type = NoOptions
+    requires: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+    annotates: bool = False
+    components: Callable[..., None] | None = None
+    corpus: CorpusStep | None = None
+    schemas: Mapping[str, pa.Schema] = field(default_factory=dict)
+
+    def schema(self, table: str) -> pa.Schema:
+        """The pinned schema of one of the task's tables."""
+        return self.schemas.get(table) or SCHEMAS[table]
+
+    def option_fields(self) -> list[dataclasses.Field]:
+        """The fields of the task's options dataclass, in declaration order."""
+        return list(dataclasses.fields(self.options))

@@ -1,0 +1,44 @@
+"""The entity types every entity module shares: a mention (`Entity`), the task's options, and the canonical form of a name.
+
+Its own module so that the rules, links and the task import it without importing each other.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tasks.base import option
+
+LABELS = ("PERSON", "ORG", "MONEY")
+
+
+@dataclass(frozen=True)
+class EntityOptions:
+    """The options of the `entities` task (the `entities:` config section); the defaults are the shipped behaviour."""
+
+    gazetteer: str | None = option(None, "a file of companies (companies.tsv format) added to the shipped gazetteer")
+    dollar: str = option("USD", 'the ISO 4217 code a bare "$", "dollar(s)", "đô la" or "đô" means')
+    project: bool = option(True, "a name typed confidently in one translation types it in the others of its group")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One mention: code-point offsets into the document text, end exclusive; `amount` and `currency` for MONEY only."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    norm: str
+    amount: Decimal | None = None
+    currency: str | None = None
+    source: str = "model"
+    score: float | None = None
+
+
+def normalize(surface: str) -> str:
+    """Canonical form of a PERSON / ORG mention: NFC, single spaces, curly apostrophes straightened."""
+    text = unicodedata.normalize("NFC", surface).replace("’", "'")
+    return " ".join(text.split()).strip(" .,;:")

@@ -1,0 +1,1 @@
+"""The built-in registered tasks, one module each with its `TASK` (listed in tasks/registry.py)."""
