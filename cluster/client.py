@@ -18,7 +18,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from cluster.config import ConfigError
+from cluster.config import CLUSTER_TYPES, ClusterConfig, ConfigError, KubernetesConfig, SlurmConfig
 from cluster.executors import DaskExecutor, Executor, SyncExecutor
 
 log = logging.getLogger(__name__)
@@ -75,20 +75,20 @@ class WorkerSetup(WorkerPlugin):
             logging.getLogger(name).setLevel(logging.INFO)
 
 
-def local_cluster(cfg: dict[str, Any]) -> Any:
+def local_cluster(cfg: ClusterConfig) -> Any:
     """A LocalCluster of single-threaded worker processes on 127.0.0.1, as the `cluster` config section says."""
     import dask
     from distributed import LocalCluster
 
-    workers = cfg["n_workers"] or os.cpu_count() or 1
+    workers = cfg.n_workers or os.cpu_count() or 1
     with dask.config.set(dict(_leaves(dask.config.collect_env(WORKER_ENVIRONMENT)))):
         return LocalCluster(
             n_workers=workers,
-            threads_per_worker=cfg["threads_per_worker"],
+            threads_per_worker=cfg.threads_per_worker,
             processes=True,
-            memory_limit=cfg["memory_limit"],
+            memory_limit=cfg.memory_limit,
             host="127.0.0.1",
-            dashboard_address=cfg["dashboard_address"],
+            dashboard_address=cfg.dashboard_address,
         )
 
 
@@ -101,73 +101,79 @@ def _leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]
             yield f"{prefix}{key}", value
 
 
-def _lifetime_args(section: dict[str, Any]) -> list[str]:
+def _lifetime_args(section: SlurmConfig | KubernetesConfig) -> list[str]:
     args = []
-    if section["lifetime"]:
-        args += ["--lifetime", str(section["lifetime"])]
-    if section["lifetime_stagger"]:
-        args += ["--lifetime-stagger", str(section["lifetime_stagger"])]
+    if section.lifetime:
+        args += ["--lifetime", str(section.lifetime)]
+    if section.lifetime_stagger:
+        args += ["--lifetime-stagger", str(section.lifetime_stagger)]
     return args
 
 
-def slurm_cluster(cfg: dict[str, Any]) -> Any:
-    """A dask-jobqueue SLURMCluster from the `cluster` config section (no jobs submitted until it is scaled)."""
+def slurm_cluster(cfg: ClusterConfig) -> Any:
+    """A dask-jobqueue SLURMCluster from the `cluster` config section (no jobs submitted until it is scaled).
+
+    Raises MissingExtra without dask-jobqueue.
+    """
     jobqueue = _require("dask_jobqueue", "slurm")
-    slurm = cfg["slurm"]
+    slurm = cfg.slurm
     return jobqueue.SLURMCluster(
-        cores=slurm["cores"],
-        processes=max(1, slurm["cores"] // cfg["threads_per_worker"]),
-        memory=slurm["memory"],
-        walltime=slurm["walltime"],
-        queue=slurm["queue"],
-        account=slurm["account"],
-        job_extra_directives=list(slurm["job_extra_directives"]),
-        job_script_prologue=[*(f"export {k}={shlex.quote(v)}" for k, v in WORKER_ENVIRONMENT.items()), *slurm["job_script_prologue"]],
+        cores=slurm.cores,
+        processes=max(1, slurm.cores // cfg.threads_per_worker),
+        memory=slurm.memory,
+        walltime=slurm.walltime,
+        queue=slurm.queue,
+        account=slurm.account,
+        job_extra_directives=list(slurm.job_extra_directives),
+        job_script_prologue=[*(f"export {k}={shlex.quote(v)}" for k, v in WORKER_ENVIRONMENT.items()), *slurm.job_script_prologue],
         worker_extra_args=_lifetime_args(slurm),
-        python=slurm["python"] or sys.executable,
-        interface=slurm["interface"],
-        local_directory=slurm["local_directory"],
+        python=slurm.python or sys.executable,
+        interface=slurm.interface,
+        local_directory=slurm.local_directory,
         job_name="polycorpus",
-        scheduler_options={"dashboard_address": cfg["dashboard_address"]},
+        scheduler_options={"dashboard_address": cfg.dashboard_address},
     )
 
 
-def kubernetes_spec(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The DaskCluster resource for the `cluster` config section: image, resources, env, one thread per worker."""
+def kubernetes_spec(cfg: ClusterConfig) -> dict[str, Any]:
+    """The DaskCluster resource (nested dicts) for the `cluster` config section: image, resources, env, one thread per worker.
+
+    Raises MissingExtra without dask-kubernetes.
+    """
     operator = _require("dask_kubernetes.operator", "kubernetes")
-    kube = cfg["kubernetes"]
+    kube = cfg.kubernetes
     spec = operator.make_cluster_spec(
-        name=kube["name"],
-        image=kube["image"],
-        n_workers=cfg["n_workers"] or cfg["adaptive"]["minimum"],
-        resources=kube["resources"],
-        env={**WORKER_ENVIRONMENT, **kube["env"]},
+        name=kube.name,
+        image=kube.image,
+        n_workers=cfg.n_workers or cfg.adaptive.minimum,
+        resources=kube.resources,
+        env={**WORKER_ENVIRONMENT, **kube.env},
     )
     worker = spec["spec"]["worker"]["spec"]["containers"][0]
     worker["args"] = [
-        "dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nthreads", str(cfg["threads_per_worker"]),
+        "dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nthreads", str(cfg.threads_per_worker),
         "--dashboard", "--dashboard-address", "8788", *_lifetime_args(kube),
     ]
     return spec
 
 
-def _kubernetes_cluster(cfg: dict[str, Any]) -> Any:
+def _kubernetes_cluster(cfg: ClusterConfig) -> Any:
     operator = _require("dask_kubernetes.operator", "kubernetes")
-    return operator.KubeCluster(custom_cluster_spec=kubernetes_spec(cfg), namespace=cfg["kubernetes"]["namespace"], shutdown_on_close=True)
+    return operator.KubeCluster(custom_cluster_spec=kubernetes_spec(cfg), namespace=cfg.kubernetes.namespace, shutdown_on_close=True)
 
 
-def _size(cluster: Any, cfg: dict[str, Any]) -> None:
-    adaptive = cfg["adaptive"]
-    if adaptive["enabled"]:
-        cluster.adapt(minimum=adaptive["minimum"], maximum=adaptive["maximum"])
-        log.info("adaptive cluster: %d to %d workers", adaptive["minimum"], adaptive["maximum"])
+def _size(cluster: Any, cfg: ClusterConfig) -> None:
+    adaptive = cfg.adaptive
+    if adaptive.enabled:
+        cluster.adapt(minimum=adaptive.minimum, maximum=adaptive.maximum)
+        log.info("adaptive cluster: %d to %d workers", adaptive.minimum, adaptive.maximum)
     else:
-        cluster.scale(cfg["n_workers"])
-        log.info("asked for %d workers; shards wait in the scheduler until they join", cfg["n_workers"])
+        cluster.scale(cfg.n_workers)
+        log.info("asked for %d workers; shards wait in the scheduler until they join", cfg.n_workers)
 
 
-def _prepare(client: Any, cfg: dict[str, Any]) -> None:
-    client.register_plugin(WorkerSetup(cfg["storage_options"]), name=_PLUGIN)
+def _prepare(client: Any, cfg: ClusterConfig) -> None:
+    client.register_plugin(WorkerSetup(cfg.storage_options), name=_PLUGIN)
     for name in FORWARDED_LOGGERS:
         client.forward_logging(name, level=logging.INFO)
 
@@ -180,21 +186,24 @@ def _detach(client: Any) -> None:
 
 
 @contextlib.contextmanager
-def open_executor(cfg: dict[str, Any]) -> Iterator[Executor]:
-    """The executor for the `cluster` config section, closed (and its cluster stopped, if ours) on exit."""
+def open_executor(cfg: ClusterConfig) -> Iterator[Executor]:
+    """The executor for the `cluster` config section, closed (and its cluster stopped, if ours) on exit.
+
+    Raises MissingExtra when the cluster type's extra is not installed, ConfigError for an unknown type.
+    """
     from distributed import Client
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # importing distributed resets it to INFO
-    kind = cfg["type"]
-    apply_storage_options(cfg["storage_options"])
+    kind = cfg.type
+    apply_storage_options(cfg.storage_options)
     if kind == "sync":
         yield SyncExecutor()
         return
     if kind == "address":
-        if cfg["scheduler_file"]:
-            client = Client(scheduler_file=cfg["scheduler_file"], timeout="30s")
+        if cfg.scheduler_file:
+            client = Client(scheduler_file=cfg.scheduler_file, timeout="30s")
         else:
-            client = Client(cfg["scheduler_address"], timeout="30s")
+            client = Client(cfg.scheduler_address, timeout="30s")
         try:
             _prepare(client, cfg)
             yield DaskExecutor(client)
@@ -211,7 +220,7 @@ def open_executor(cfg: dict[str, Any]) -> Iterator[Executor]:
         cluster = _kubernetes_cluster(cfg)
         _size(cluster, cfg)
     else:
-        raise ConfigError(f"cluster.type {kind!r} is not one of local, sync, address, slurm, kubernetes")
+        raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
     try:
         client = Client(cluster)
         try:

@@ -95,7 +95,7 @@ def test_workers_we_start_get_the_worker_environment(scheduler: dict) -> None:
     expected = (None, "1", False, "500ms")
     with Client(scheduler["address"], timeout="30s") as client:
         assert set(client.run(_worker_settings).values()) == {expected}
-    with local_cluster(configuration.load(None, {"cluster": {"type": "local", "n_workers": 1}})["cluster"]) as cluster, Client(cluster) as client:
+    with local_cluster(configuration.load(None, {"cluster": {"type": "local", "n_workers": 1}}).cluster) as cluster, Client(cluster) as client:
         assert set(client.run(_worker_settings).values()) == {expected}
 
 

@@ -41,7 +41,7 @@ KUBERNETES = {
 
 
 def test_slurm_job_script_carries_the_config() -> None:
-    cfg = configuration.load(None, {"cluster": SLURM})["cluster"]
+    cfg = configuration.load(None, {"cluster": SLURM}).cluster
     cluster = slurm_cluster(cfg)
     try:
         script = cluster.job_script()
@@ -63,7 +63,7 @@ def test_slurm_job_script_carries_the_config() -> None:
 
 
 def test_kubernetes_spec_carries_the_config() -> None:
-    cfg = configuration.load(None, {"cluster": KUBERNETES})["cluster"]
+    cfg = configuration.load(None, {"cluster": KUBERNETES}).cluster
     spec = kubernetes_spec(cfg)
     assert spec["kind"] == "DaskCluster" and spec["metadata"]["name"] == "polycorpus"
     worker = spec["spec"]["worker"]
@@ -79,14 +79,14 @@ def test_kubernetes_spec_carries_the_config() -> None:
 
 
 def test_adaptive_kubernetes_starts_at_the_minimum() -> None:
-    cfg = configuration.load(None, {"cluster": {"type": "kubernetes", "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}}})["cluster"]
+    cfg = configuration.load(None, {"cluster": {"type": "kubernetes", "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}}}).cluster
     assert kubernetes_spec(cfg)["spec"]["worker"]["replicas"] == 2
 
 
 @pytest.mark.parametrize(("kind", "module", "extra"), [("slurm", "dask_jobqueue", "slurm"), ("kubernetes", "dask_kubernetes.operator", "kubernetes")])
 def test_a_missing_extra_is_named(kind: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # what an environment without the extra looks like to import
-    cfg = configuration.load(None, {"cluster": SLURM if kind == "slurm" else KUBERNETES})["cluster"]
+    cfg = configuration.load(None, {"cluster": SLURM if kind == "slurm" else KUBERNETES}).cluster
     with pytest.raises(MissingExtra, match=rf"pip install 'polycorpus\[{extra}\]'"):
         slurm_cluster(cfg) if kind == "slurm" else kubernetes_spec(cfg)
 

@@ -1,4 +1,4 @@
-"""The `entities:` and `align:` config sections: documented defaults equal to the tasks' own, unknown keys named."""
+"""Task option sections (`entities:`, `align:`): their defaults are only the options dataclasses', unknown keys and wrong types named."""
 
 from __future__ import annotations
 
@@ -6,27 +6,46 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cluster import config as configuration
 from cluster.config import ConfigError
-from cluster.runner import task_options
 from tasks.align.aligner import AlignOptions
-from tasks.entities.extract import EntityOptions
+from tasks.base import NoOptions
+from tasks.entities.types import EntityOptions
+from tasks.registry import registered
 
 
-@pytest.mark.parametrize(("section", "cls"), [("entities", EntityOptions), ("align", AlignOptions)])
-def test_shipped_defaults_are_the_tasks_defaults(section: str, cls: type) -> None:
+def test_the_config_defaults_of_every_task_are_its_options_defaults() -> None:
     config = configuration.load()
-    assert set(config[section]) == {f.name for f in dataclasses.fields(cls)}
-    assert task_options(config, section) == cls()
+    tasks = registered()
+    assert tasks["entities"].options is EntityOptions and tasks["align"].options is AlignOptions
+    for name, task in tasks.items():
+        assert config.task_options(name) == task.options()
+        if dataclasses.fields(task.options):
+            assert config.recorded()[name] == dataclasses.asdict(task.options())
+
+
+def test_the_shipped_yaml_repeats_no_task_defaults() -> None:
+    assert not set(configuration.defaults()) & set(registered()), "task options are written only in their dataclasses"
+
+
+def test_a_task_without_options_has_no_options() -> None:
+    assert configuration.load().task_options("tokenize") == NoOptions()
 
 
 def test_a_config_file_reaches_the_task_options(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("align:\n  pairs: [fr-vi]\n  em_iterations: 2\nentities:\n  dollar: CAD\n", encoding="utf-8")
     config = configuration.load(str(path))
-    assert task_options(config, "align") == AlignOptions(pairs=["fr-vi"], em_iterations=2)
-    assert task_options(config, "entities").dollar == "CAD"
+    assert config.task_options("align") == AlignOptions(pairs=["fr-vi"], em_iterations=2)
+    assert config.task_options("entities") == EntityOptions(dollar="CAD")
+
+
+def test_flags_override_a_task_section_key_by_key(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"align": {"band": 10, "em_iterations": 2}}), encoding="utf-8")
+    assert configuration.load(str(path), {"align": {"band": 30}}).task_options("align") == AlignOptions(band=30, em_iterations=2)
 
 
 @pytest.mark.parametrize(("text", "named"), [("align:\n  em_iteration: 2\n", "align.em_iteration"), ("entities:\n  gazeteer: x\n", "entities.gazeteer")])
@@ -37,8 +56,17 @@ def test_unknown_task_keys_are_named(tmp_path: Path, text: str, named: str) -> N
         configuration.load(str(path))
 
 
-def test_a_wrong_type_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("align:\n  em_iterations: many\n", "config key 'align.em_iterations'"),
+        ("align:\n  pairs: fr-vi\n", "config key 'align.pairs'"),
+        ("entities:\n  project: yes please\n", "config key 'entities.project'"),
+        ("align: 3\n", "align must be a mapping"),
+    ],
+)
+def test_a_wrong_type_is_named(tmp_path: Path, text: str, named: str) -> None:
     path = tmp_path / "c.yaml"
-    path.write_text("align:\n  em_iterations: many\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="align.em_iterations"):
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=named):
         configuration.load(str(path))
