@@ -112,7 +112,7 @@ def _same_case(cased: tuple[str | None, ...], toks: list[str], i: int, step: int
 
 def _kind_of(tok: str) -> str:
     c = tok[0]
-    return "d" if c.isdigit() else "l" if c.isalpha() else "s" if c.isspace() else "o"
+    return "d" if c.isdecimal() else "l" if c.isalpha() else "s" if c.isspace() else "o"
 
 
 def _key(tok: str) -> str:
