@@ -13,15 +13,20 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tasks.entities.extract import EntityOptions, entities_for_texts  # noqa: E402
+from cluster import config as configuration  # noqa: E402
+from cluster.languages import language_specs  # noqa: E402
+from tasks.entities.extract import entities_for_texts  # noqa: E402
+from tasks.entities.types import EntityOptions  # noqa: E402
 from tasks.spacy.pipelines import LanguageSpec  # noqa: E402
+
+BATCH_SIZE = 64  # documents per nlp.pipe batch, as `run` takes them by default
 
 LABEL_MAP = {
     "PER": "PERSON", "PERSON": "PERSON", "Person": "PERSON", "NAME": "PERSON",
@@ -162,9 +167,9 @@ def score(gold: list[set], pred: list[set]) -> dict[str, dict[str, float]]:
     return out
 
 
-def predict(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec | None = None) -> list[set[tuple[int, int, str]]]:
-    """Predicted (start, end, label) spans per text."""
-    return [{(e.start, e.end, e.label) for e in ents} for ents in entities_for_texts(texts, lang, options, spec)]
+def predict(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec) -> list[set[tuple[int, int, str]]]:
+    """Predicted (start, end, label) spans per text, with the pipeline `spec`."""
+    return [{(e.start, e.end, e.label) for e in ents} for ents in entities_for_texts(texts, lang, options, spec, BATCH_SIZE)]
 
 
 def eval_ner(eval_dir: Path, options: EntityOptions, labels_of: dict[str, tuple[str, ...]], specs: dict[str, LanguageSpec]) -> dict[str, dict]:
@@ -182,7 +187,7 @@ def eval_ner(eval_dir: Path, options: EntityOptions, labels_of: dict[str, tuple[
     for name, (lang, sentences) in sets.items():
         keep = labels_of.get(name, ("PERSON", "ORG"))
         texts = [s.text for s in sentences]
-        preds = [{p for p in ps if p[2] in keep} for ps in predict(texts, lang, options, specs.get(lang))]
+        preds = [{p for p in ps if p[2] in keep} for ps in predict(texts, lang, options, specs.get(lang, LanguageSpec()))]
         golds = [{g for g in s.spans if g[2] in keep} for s in sentences]
         if lang == "vi":
             preds = [{vi_relaxed(p, g, t) for p in ps} for ps, g, t in zip(preds, golds, texts)]
@@ -190,14 +195,14 @@ def eval_ner(eval_dir: Path, options: EntityOptions, labels_of: dict[str, tuple[
     return results
 
 
-def eval_money(eval_dir: Path, options: EntityOptions) -> dict[str, dict]:
+def eval_money(eval_dir: Path, options: EntityOptions, specs: dict[str, LanguageSpec]) -> dict[str, dict]:
     """Money: a prediction counts only when span, exact amount and currency all match."""
     results = {}
     for lang, items in read_money(eval_dir / "money" / "dev.tsv").items():
         texts = [t for t, _ in items]
         preds = [
             {(e.start, e.end, "MONEY", e.amount, e.currency) for e in ents if e.label == "MONEY"}
-            for ents in entities_for_texts(texts, lang, options)
+            for ents in entities_for_texts(texts, lang, options, specs.get(lang, LanguageSpec()), BATCH_SIZE)
         ]
         golds = [{(s, e, "MONEY", a, c) for s, e, a, c in gold} for _, gold in items]
         results[lang] = score(golds, preds)
@@ -215,7 +220,7 @@ def words_per_second(texts: list[str], run, repeats: int) -> float:
     return words / statistics.median(times)
 
 
-def eval_speed(eval_dir: Path, options: EntityOptions, repeats: int, n_sentences: int) -> dict[str, dict[str, float]]:
+def eval_speed(eval_dir: Path, options: EntityOptions, specs: dict[str, LanguageSpec], repeats: int, n_sentences: int) -> dict[str, dict[str, float]]:
     """Words/s of the entities step per language, and of fr_core_news_sm's full pipeline, in the same run."""
     import spacy
 
@@ -227,12 +232,12 @@ def eval_speed(eval_dir: Path, options: EntityOptions, repeats: int, n_sentences
     }
     full_sm = spacy.load("fr_core_news_sm")
     out: dict[str, dict[str, float]] = {}
-    runs = [(f"entities.{lang}", lang, None) for lang in samples]
+    runs = [(f"entities.{lang}", lang, specs.get(lang, LanguageSpec())) for lang in samples]
     runs.append(("entities.fr (sm model)", "fr", LanguageSpec(model="fr_core_news_sm")))
     for name, lang, spec in runs:
         texts = samples[lang]
-        list(entities_for_texts(texts[:10], lang, options, spec))  # load the pipeline outside the timing
-        out[name] = {"words_per_s": words_per_second(texts, lambda ts: list(entities_for_texts(ts, lang, options, spec)), repeats)}
+        list(entities_for_texts(texts[:10], lang, options, spec, BATCH_SIZE))  # load the pipeline outside the timing
+        out[name] = {"words_per_s": words_per_second(texts, lambda ts: list(entities_for_texts(ts, lang, options, spec, BATCH_SIZE)), repeats)}
     out["fr_core_news_sm.full"] = {"words_per_s": words_per_second(samples["fr"], lambda ts: list(full_sm.pipe(ts)), repeats)}
     base = out["fr_core_news_sm.full"]["words_per_s"]
     for row in out.values():
@@ -251,17 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fr-model", default=None, help="spaCy model for French accuracy (default: the shipped default)")
     parser.add_argument("--en-model", default=None, help="an installed English spaCy model (default: rules only)")
     args = parser.parse_args(argv)
-    options = EntityOptions(gazetteer=args.gazetteer)
-    specs = {lang: LanguageSpec(model=model) for lang, model in (("fr", args.fr_model), ("en", args.en_model)) if model}
+    config = configuration.load()
+    specs = dict(language_specs(config))  # the shipped config's pipelines, overridden by --fr-model / --en-model
+    specs.update({lang: LanguageSpec(model=model) for lang, model in (("fr", args.fr_model), ("en", args.en_model)) if model})
+    options = replace(config.task_options("entities"), gazetteer=args.gazetteer)
     results: dict[str, dict] = {"ner": eval_ner(args.eval_dir, options, {"en/re3d-train": LABELS, "en/re3d-test": LABELS}, specs)}
-    results["money"] = eval_money(args.eval_dir, options)
+    results["money"] = eval_money(args.eval_dir, options, specs)
     print(f"{'set':<22}{'label':<8}{'P':>7}{'R':>7}{'F1':>7}{'gold':>7}{'pred':>7}")
     for group in ("ner", "money"):
         for name, per_label in results[group].items():
             for label, s in per_label.items():
                 print(f"{(group + ':' + name):<22}{label:<8}{s['p']:>7.3f}{s['r']:>7.3f}{s['f1']:>7.3f}{s['gold']:>7}{s['pred']:>7}")
     if not args.no_speed:
-        results["speed"] = eval_speed(args.eval_dir, options, args.repeats, args.speed_sentences)
+        results["speed"] = eval_speed(args.eval_dir, options, specs, args.repeats, args.speed_sentences)
         print(f"\n{'pipeline':<24}{'words/s':>10}{'ratio':>8}")
         for name, row in results["speed"].items():
             print(f"{name:<24}{row['words_per_s']:>10.0f}{row['ratio_to_fr_sm_full']:>8.2f}")

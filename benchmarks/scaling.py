@@ -101,7 +101,7 @@ def write_corpus(records: list[dict], folder: Path, shards: int) -> Path:
     return folder / "in" / "documents"
 
 
-def _config(tasks: list[str], cluster: dict[str, Any] | None = None) -> dict:
+def _config(tasks: list[str], cluster: dict[str, Any] | None = None) -> Any:
     from cluster import config as configuration
 
     return configuration.load(None, {"tasks": tasks, "cluster": cluster or {"type": "sync"}})
@@ -117,17 +117,11 @@ def _cpu(who: int = resource.RUSAGE_SELF) -> float:
 
 def _plain(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
     started, cpu = time.perf_counter(), _cpu()
-    from cluster.config import config_hash
-    from cluster.runner import language_specs, task_options
-    from corpus.storage import Location
-    from tasks.shard import ShardJob, process_shard
+    from cluster.runner import plain_jobs
+    from cluster.shard_job import run_job
 
-    config = _config(tasks)
-    entity_options = task_options(config, "entities") if "entities" in tasks else None
-    for shard in Location(docs).list(suffix=".parquet"):
-        job = ShardJob(docs_url=docs, out_url=out, shard=shard, todo=tuple(tasks), already_done=(), languages=language_specs(config),
-                       config_hash=config_hash(config), entity_options=entity_options, batch_size=config["run"]["batch_size"])
-        process_shard(job)
+    for job in plain_jobs(docs, out, _config(tasks)):
+        run_job(job)
     return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _cpu() - cpu
 
 
@@ -135,7 +129,7 @@ def _pipe(docs: str, out: str, tasks: list[str]) -> tuple[float, float, float]:
     started, cpu = time.perf_counter(), _cpu() + _cpu(resource.RUSAGE_CHILDREN)
     import pyarrow.parquet as pq
 
-    from cluster.runner import language_specs
+    from cluster.languages import language_specs
     from tasks.spacy.pipelines import get_nlp
 
     specs = dict(language_specs(_config(tasks)))
@@ -159,7 +153,7 @@ def _dask(workers: int) -> Callable[[str, str, list[str]], tuple[float, float, f
         from cluster.client import local_cluster
         from cluster.runner import run
 
-        with local_cluster(_config(tasks, {"type": "local", "n_workers": workers})["cluster"]) as cluster, Client(cluster) as client:
+        with local_cluster(_config(tasks, {"type": "local", "n_workers": workers}).cluster) as cluster, Client(cluster) as client:
             pids = list(client.run(os.getpid).values())
             sampler = RssSampler(pids)
             started, cpu = time.perf_counter(), _cpu()

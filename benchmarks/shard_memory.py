@@ -49,20 +49,14 @@ def _write_shard(records: list[dict], folder: Path) -> Path:
 
 
 def _measure(warm_docs: str, docs: str, out: str, tasks: list[str], queue: multiprocessing.Queue) -> None:
-    from cluster.config import config_hash
-    from cluster.runner import language_specs
-    from corpus.storage import Location
-    from tasks.entities.extract import EntityOptions
-    from tasks.shard import ShardJob, process_shard
+    from cluster.runner import plain_jobs
+    from cluster.shard_job import run_job
 
     config = _config(tasks)
-    options = EntityOptions(**config["entities"]) if "entities" in tasks else None
 
     def run(folder: str, target: str) -> None:
-        for shard in Location(folder).list(suffix=".parquet"):
-            process_shard(ShardJob(docs_url=folder, out_url=target, shard=shard, todo=tuple(tasks), already_done=(),
-                                   languages=language_specs(config), config_hash=config_hash(config), entity_options=options,
-                                   batch_size=config["run"]["batch_size"]))
+        for job in plain_jobs(folder, target, config):
+            run_job(job)
 
     run(warm_docs, out + "-warm")
     gc.collect()

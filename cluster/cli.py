@@ -6,7 +6,7 @@ Data goes to stdout or the output path; logs, warnings and progress go to stderr
 from __future__ import annotations
 
 import argparse
-import importlib
+import dataclasses
 import json
 import logging
 import sys
@@ -17,13 +17,10 @@ from importlib import metadata
 from typing import IO, Any
 
 from cluster import config as configuration
+from cluster import report_cli
 from cluster.config import ConfigError
 
 log = logging.getLogger("polycorpus")
-
-# Modules that add their own subcommands: each has `register(subparsers)`, which adds a parser
-# whose `func` default takes the parsed arguments and returns the exit status.
-COMMAND_MODULES: tuple[str, ...] = ("cluster.report_cli",)
 
 
 class UsageError(Exception):
@@ -65,12 +62,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from corpus.ingest import ingest
 
     config = configuration.load(args.config)
-    apply_storage_options(config["cluster"]["storage_options"])
+    apply_storage_options(config.cluster.storage_options)
     detector = None
     if args.detect_lang:
         from tasks.langid import make_detector
 
-        detector = make_detector(sorted(config["languages"]))
+        detector = make_detector(sorted(config.languages))
     result = ingest(
         args.inputs,
         args.out.rstrip("/") + "/",
@@ -159,45 +156,35 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pipeline_for(lang: str, config_path: str | None) -> Any:
-    from cluster.runner import language_specs
-    from tasks.spacy.pipelines import LanguageSpec, get_nlp
-
-    specs = dict(language_specs(configuration.load(config_path)))
-    return get_nlp(lang, specs.get(lang, LanguageSpec())), specs.get(lang, LanguageSpec())
-
-
 def cmd_tokenize(args: argparse.Namespace) -> int:
+    from cluster.languages import language_spec
     from tasks.spacy.annotate import Annotated, annotate
-    from tasks.tokenize import token_line
+    from tasks.spacy.pipelines import get_nlp
+    from tasks.steps.tokenize import token_line
 
-    nlp, spec = _pipeline_for(args.lang, args.config)
+    config = configuration.load(args.config)
+    spec = language_spec(config, args.lang)
+    nlp = get_nlp(args.lang, spec)
     with _lines_in(args.input) as source:
         texts = _documents(source)
-    disable = [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
     with _lines_out(args.output) as sink:
-        for result in annotate(nlp, texts, [False] * len(texts), spec.max_length, disable):
+        for result in annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size):
             if not isinstance(result, Annotated):
                 raise UsageError(f"tokenize failed on a line: {result.error_type}: {result.message}")
             sink.write(token_line(result) + "\n")
     return 0
 
 
-def _task_options(config_path: str | None, section: str) -> Any:
-    from cluster.runner import task_options
-
-    return task_options(configuration.load(config_path), section)
-
-
 def cmd_entities(args: argparse.Namespace) -> int:
+    from cluster.languages import language_spec
     from tasks.entities.extract import entities_for_texts, entity_record
 
-    _, spec = _pipeline_for(args.lang, args.config)
-    options = _task_options(args.config, "entities")
+    config = configuration.load(args.config)
+    spec = language_spec(config, args.lang)
     with _lines_in(args.input) as source:
         texts = _documents(source)
     with _lines_out(args.output) as sink:
-        for entities in entities_for_texts(texts, args.lang, options, spec):
+        for entities in entities_for_texts(texts, args.lang, config.task_options("entities"), spec, config.run.batch_size):
             records = [entity_record(e) for e in entities]
             sink.write(json.dumps({"entities": records}, ensure_ascii=False) + "\n")
     return 0
@@ -215,7 +202,42 @@ def cmd_align_files(args: argparse.Namespace) -> int:
             if len(fields) != 3:
                 raise UsageError(f"{args.pairs}:{number}: expected src_file<TAB>tgt_file<TAB>out_file")
             pairs.append((fields[0], fields[1], fields[2]))
-    align_files(pairs, args.src_lang, args.tgt_lang, _task_options(args.config, "align"), split_sentences=args.split_sentences)
+    options = configuration.load(args.config).task_options("align")
+    align_files(pairs, args.src_lang, args.tgt_lang, options, split_sentences=args.split_sentences)
+    return 0
+
+
+def task_listing() -> list[dict[str, Any]]:
+    """Every registered task as `polycorpus tasks --json` prints it: name, doc, tables, requires, options (name, type, default, doc)."""
+    from tasks.registry import registered
+
+    return [
+        {
+            "name": task.name,
+            "doc": task.doc,
+            "tables": list(task.tables),
+            "requires": list(task.requires),
+            "corpus_step": task.corpus.table if task.corpus is not None else None,
+            "options": [
+                {"name": f.name, "type": str(f.type), "default": f.default, "doc": f.metadata.get("doc", "")}
+                for f in dataclasses.fields(task.options)
+            ],
+        }
+        for task in registered().values()
+    ]
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    listing = task_listing()
+    if args.json:
+        print(json.dumps(listing, indent=2, default=str))
+        return 0
+    for task in listing:
+        requires = f"; requires {', '.join(task['requires'])}" if task["requires"] else ""
+        print(f"{task['name']}: {task['doc']}")
+        print(f"  tables: {', '.join(task['tables'])}{requires}")
+        for option in task["options"]:
+            print(f"  {task['name']}.{option['name']} = {json.dumps(option['default'])}  ({option['type']}) {option['doc']}")
     return 0
 
 
@@ -230,7 +252,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", help="comma-separated: tokenize,entities,align (default: the config's tasks)")
+    p.add_argument("--tasks", help="comma-separated registered tasks, e.g. tokenize,entities,align (default: the config's tasks; see `polycorpus tasks`)")
     p.add_argument("--config", help="a YAML config file over the embedded defaults")
     p.add_argument("--cluster", choices=configuration.CLUSTER_TYPES, help="where to run (default: local)")
     p.add_argument("--workers", type=int, help="number of worker processes")
@@ -298,8 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", metavar="DEST")
     p.set_defaults(func=cmd_export)
 
-    for module in COMMAND_MODULES:
-        importlib.import_module(module).register(sub)
+    p = sub.add_parser("tasks", help="the registered tasks: tables, requirements, options with defaults")
+    p.add_argument("--json", action="store_true", help="a JSON list of objects with name, tables, requires, options")
+    p.set_defaults(func=cmd_tasks)
+
+    report_cli.register(sub)
     return parser
 
 
@@ -310,12 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("distributed").setLevel(logging.WARNING)
     warnings.simplefilter("default")
     from corpus.ingest import IngestError
+    from corpus.records import RecordError
     from corpus.storage import OutputUnwritable
     from tasks.langid import DetectorUnavailable
+    from tasks.registry import UnknownTask
 
     try:
         return args.func(args)
-    except (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, FileNotFoundError) as exc:
+    except (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, RecordError, UnknownTask, FileNotFoundError) as exc:
         print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,34 +1,34 @@
 """Two ways to run a function over many items: in this process, or as one Dask future each.
 
-The runner sees only `map_unordered`, so a local run, a run on an existing scheduler and a cluster
-batch job take the same code path; `--cluster sync` is the same loop without Dask, for debugging.
+Both are a `tasks.base.MapReduce` (what corpus steps are written against) plus `map_unordered`, what
+the runner hands shard jobs to; so a local run, a run on an existing scheduler and a cluster batch job
+take the same code path, and `--cluster sync` is the same loop without Dask, for debugging.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from abc import abstractmethod
+from typing import Any
 
 from distributed import Client, as_completed
 
-
-class Executor(Protocol):
-    """Runs `fn` over items and yields (item, result or the exception it raised) as each finishes."""
-
-    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]: ...
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
-
-    def gather(self, handles: list[Any]) -> list[Any]: ...
-
-    def scatter(self, value: Any) -> Any: ...
+from tasks.base import InProcess, MapReduce
 
 
-class SyncExecutor:
-    """Everything in this process, one item after the other."""
+class Executor(MapReduce):
+    """A MapReduce that also runs `fn` over items and yields (item, result or the exception it raised) as each finishes."""
 
     dashboard_link: str | None = None
+
+    @abstractmethod
+    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Call `fn(item, *shared)` for every item, retried up to `retries` times; yield (item, result or exception)."""
+
+
+class SyncExecutor(InProcess, Executor):
+    """Everything in this process, one item after the other."""
 
     def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
         """Call `fn(item, *shared)` on each item, retrying up to `retries` times, and yield each outcome."""
@@ -41,20 +41,8 @@ class SyncExecutor:
                     outcome = exc
             yield item, outcome
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Compute now; the result is its own handle."""
-        return fn(*args)
 
-    def gather(self, handles: list[Any]) -> list[Any]:
-        """Handles are already results."""
-        return list(handles)
-
-    def scatter(self, value: Any) -> Any:
-        """Nothing to ship in-process."""
-        return value
-
-
-class DaskExecutor:
+class DaskExecutor(Executor):
     """One Dask future per item on `client`, retried by Dask; results stream back as they finish."""
 
     def __init__(self, client: Client) -> None:
@@ -80,9 +68,9 @@ class DaskExecutor:
         """A future of `fn(*args)`; futures among the args are resolved on the worker."""
         return self.client.submit(fn, *args, pure=False)
 
-    def gather(self, handles: list[Any]) -> list[Any]:
-        """The results of futures, raising the first task error."""
-        return self.client.gather(handles)
+    def gather(self, handle: Any) -> Any:
+        """The result of a future, raising its task's error."""
+        return self.client.gather(handle)
 
     def scatter(self, value: Any) -> Any:
         """Send a large value (a lexicon) to the workers once, to be passed to many tasks."""

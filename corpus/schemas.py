@@ -113,18 +113,22 @@ class SchemaError(ValueError):
     """Rows or a file that do not match a table's pinned schema."""
 
 
-def schema_for(table: str) -> pa.Schema:
-    """The pinned schema of `table`, with the version and table name in its metadata."""
-    try:
-        schema = SCHEMAS[table]
-    except KeyError:
-        raise SchemaError(f"unknown table {table!r}; known tables: {', '.join(TABLES)}") from None
+def schema_for(table: str, schema: pa.Schema | None = None) -> pa.Schema:
+    """The pinned schema of `table` (or `schema`, a task's own table's), with the version and table name in its metadata.
+
+    Raises SchemaError for a table that has no pinned schema and is given none.
+    """
+    if schema is None:
+        try:
+            schema = SCHEMAS[table]
+        except KeyError:
+            raise SchemaError(f"unknown table {table!r}; known tables: {', '.join(TABLES)}") from None
     return schema.with_metadata({META_VERSION_KEY: SCHEMA_VERSION.encode(), META_TABLE_KEY: table.encode()})
 
 
-def to_table(table: str, rows: list[dict]) -> pa.Table:
-    """Build an Arrow table of `table` from row dicts, rejecting missing, extra or mistyped columns."""
-    schema = schema_for(table)
+def to_table(table: str, rows: list[dict], schema: pa.Schema | None = None) -> pa.Table:
+    """Build an Arrow table of `table` (schema as in `schema_for`) from row dicts, rejecting missing, extra or mistyped columns."""
+    schema = schema_for(table, schema)
     names = set(schema.names)
     for i, row in enumerate(rows):
         extra = set(row) - names
@@ -147,9 +151,9 @@ def to_table(table: str, rows: list[dict]) -> pa.Table:
         raise SchemaError(f"{table}: {exc}") from exc
 
 
-def validate(table: str, data: pa.Table) -> pa.Table:
-    """Check an Arrow table against the pinned schema of `table` and return it with the pinned schema."""
-    schema = schema_for(table)
+def validate(table: str, data: pa.Table, schema: pa.Schema | None = None) -> pa.Table:
+    """Check an Arrow table against the pinned schema of `table` (or `schema`) and return it with that schema."""
+    schema = schema_for(table, schema)
     if data.schema.names != schema.names:
         raise SchemaError(f"{table}: columns {data.schema.names} differ from the pinned {schema.names}")
     for field in schema:

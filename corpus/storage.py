@@ -45,13 +45,6 @@ class Location:
         """The filesystem path of `parts` below the root."""
         return "/".join([self.root, *parts])
 
-    def child(self, *parts: str) -> "Location":
-        """A location for a sub-folder."""
-        sub = Location.__new__(Location)
-        sub.fs, sub.root, sub.is_local = self.fs, self.path(*parts), self.is_local
-        sub.url = self.url.rstrip("/") + "/" + "/".join(parts)
-        return sub
-
     def exists(self, *parts: str) -> bool:
         """Whether the file or folder exists."""
         return self.fs.exists(self.path(*parts))
@@ -119,9 +112,9 @@ class Location:
         """Parse a JSON file."""
         return json.loads(self.read_bytes(*parts))
 
-    def write_table(self, table_name: str, data: pa.Table, *parts: str) -> None:
-        """Validate `data` against the pinned schema of `table_name` and write it as Parquet, atomically."""
-        data = validate(table_name, data)
+    def write_table(self, table_name: str, data: pa.Table, *parts: str, schema: pa.Schema | None = None) -> None:
+        """Validate `data` against the pinned schema of `table_name` (or `schema`) and write it as Parquet, atomically."""
+        data = validate(table_name, data, schema)
         sink = io.BytesIO()
         pq.write_table(data, sink, compression="zstd")
         self.write_bytes(sink.getvalue(), *parts)

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
-from corpus.schemas import SCHEMAS
-
 if TYPE_CHECKING:
     from tasks.spacy.annotate import Annotated
 
@@ -159,9 +157,9 @@ class Task:
     corpus: CorpusStep | None = None
     schemas: Mapping[str, pa.Schema] = field(default_factory=dict)
 
-    def schema(self, table: str) -> pa.Schema:
-        """The pinned schema of one of the task's tables."""
-        return self.schemas.get(table) or SCHEMAS[table]
+    def schema(self, table: str) -> pa.Schema | None:
+        """The schema the task declares for one of its tables; None for a table corpus/schemas.py pins."""
+        return self.schemas.get(table)
 
     def option_fields(self) -> list[dataclasses.Field]:
         """The fields of the task's options dataclass, in declaration order."""

@@ -1,209 +1,159 @@
-"""One shard, start to finish: read its documents, run the language steps, write its tables, then its manifest.
+"""The registered tasks over one shard's documents, in memory: one spaCy pass per language, rows out, no I/O.
 
-This is the unit of work a runner (Dask or a plain loop) hands out. It knows nothing of who runs
-it: everything it needs is in the picklable `ShardJob`, and pipelines come from the per-process
-cache, so a worker loads each model once.
+The runner's worker-side wrapper (cluster/shard_job.py) reads the shard and the tables the tasks read,
+calls `process_shard`, and writes what it returns. Every task that `annotates` reads the same
+annotation, so a document goes through spaCy once whatever the tasks; each language's pipeline is
+built once per process with the components those tasks add (tasks/spacy/pipelines.py).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import socket
 import time
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
-from corpus.manifest import write_manifest
-from corpus.schemas import SCHEMAS, to_table, validate
-from corpus.storage import Location
+from corpus.records import ErrorRow
+from corpus.schemas import to_table
+from tasks.base import Rows, ShardData, ShardStep, Task
 from tasks.spacy.annotate import Annotated, annotate
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
-from tasks.tokenize import sentence_rows
 
-log = logging.getLogger(__name__)
-
-SHARD_TASKS = ("tokenize", "entities")
-TASK_TABLES = {"tokenize": ("sentences", "tokens"), "entities": ("entities", "entity_links"), "align": ("alignments",)}
 FLUSH_ROWS = 2_000  # row dicts per table turned into Arrow at once
+ANNOTATION_STAGES = ("pipeline", "annotate")  # errors-table stages of the shared spaCy pass
 _warned_blank: set[str] = set()
 
 
-class ShardError(RuntimeError):
-    """A whole shard cannot be processed (its file is unreadable, say); the message names the file."""
-
-
 @dataclass(frozen=True)
-class ShardJob:
-    """Everything one shard's work needs, small and picklable."""
+class TaskRun:
+    """A task with its options and, for a task with a corpus step, the step's value: what a shard job runs."""
 
-    docs_url: str
-    out_url: str
-    shard: str
-    todo: tuple[str, ...]
-    already_done: tuple[str, ...]
-    languages: tuple[tuple[str, LanguageSpec], ...]
-    config_hash: str
-    entity_options: Any = None
-    align_options: Any = None
-    write_manifest: bool = True
-    batch_size: int = 64
+    task: Task
+    options: Any
+    corpus: Any = None
 
-    def spec(self, lang: str) -> LanguageSpec:
-        """The configured pipeline of `lang`; a blank one (with a warning, once per process) if none is."""
-        for name, spec in self.languages:
-            if name == lang:
-                return spec
-        if lang not in _warned_blank:
-            _warned_blank.add(lang)
-            warnings.warn(f"no pipeline configured for language {lang!r}: blank tokenizer, rule-based entities", stacklevel=2)
-        return LanguageSpec()
+
+@dataclass
+class ShardOutput:
+    """What the tasks made of one shard: a table per output table, error rows, and seconds per phase."""
+
+    tables: dict[str, pa.Table]
+    errors: list[ErrorRow] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def rows(self) -> dict[str, int]:
+        """Rows per output table."""
+        return {name: table.num_rows for name, table in self.tables.items()}
 
 
 class _Rows:
     """One output table's rows, turned into Arrow every FLUSH_ROWS rows: row dicts of a large shard would take GBs."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, schema: pa.Schema) -> None:
         self.table = table
+        self.schema = schema
         self.pending: list[dict] = []
         self.done: list[pa.Table] = []
-        self.count = 0
 
     def extend(self, rows: list[dict]) -> None:
         self.pending += rows
-        self.count += len(rows)
         if len(self.pending) >= FLUSH_ROWS:
             self._flush()
 
     def arrow(self) -> pa.Table:
         self._flush()
-        return pa.concat_tables(self.done) if self.done else to_table(self.table, [])
+        return pa.concat_tables(self.done) if self.done else to_table(self.table, [], self.schema)
 
     def _flush(self) -> None:
         if self.pending:
-            self.done.append(to_table(self.table, self.pending))
+            self.done.append(to_table(self.table, self.pending, self.schema))
             self.pending = []
 
 
-def read_shard(job: ShardJob) -> pa.Table:
-    """The documents of the job's shard, or a ShardError naming the file."""
-    docs = Location(job.docs_url)
+def error_stages(runs: Sequence[TaskRun]) -> set[str]:
+    """The errors-table stages a shard job over `runs` reports afresh (a rerun replaces their rows)."""
+    return {run.task.name for run in runs} | (set(ANNOTATION_STAGES) if any(run.task.annotates for run in runs) else set())
+
+
+def language_spec(languages: Mapping[str, LanguageSpec], lang: str) -> LanguageSpec:
+    """The configured pipeline of `lang`; a blank one (with a warning, once per process) if none is."""
+    if lang in languages:
+        return languages[lang]
+    if lang not in _warned_blank:
+        _warned_blank.add(lang)
+        warnings.warn(f"no pipeline configured for language {lang!r}: blank tokenizer, rule-based entities", stacklevel=2)
+    return LanguageSpec()
+
+
+def process_shard(data: ShardData, runs: Sequence[TaskRun], languages: Mapping[str, LanguageSpec], batch_size: int) -> ShardOutput:
+    """Run `runs` over the shard: each document's annotation to every annotating task, then each task's finish.
+
+    A document the pipeline or a task's `document` fails on becomes an error row (stage "pipeline",
+    "annotate" or the task's name) and its neighbours go on; an error in a task's `finish` raises
+    (the shard is retried, then marked failed).
+    """
+    collectors = {table: _Rows(table, run.task.schema(table)) for run in runs for table in run.task.tables}
+    steps = [(run, run.task.start(data, run.options, run.corpus)) for run in runs]
+    output = ShardOutput(tables={})
+    annotating = [(run, step) for run, step in steps if run.task.annotates]
+    if annotating:
+        components = tuple((run.task.components, run.options) for run, _ in annotating if run.task.components is not None)
+        by_lang: dict[str, list[dict]] = defaultdict(list)
+        for doc in data.documents:
+            by_lang[doc["lang"]].append(doc)
+        for lang, docs in sorted(by_lang.items()):
+            started = time.perf_counter()
+            _annotate_language(data.shard, lang, docs, language_spec(languages, lang), components, annotating, collectors, output.errors, batch_size)
+            output.timings[f"annotate.{lang}"] = round(time.perf_counter() - started, 4)
+    for run, step in steps:
+        started = time.perf_counter()
+        _collect(step.finish(), collectors)
+        if not run.task.annotates:
+            output.timings[run.task.name] = round(time.perf_counter() - started, 4)
+    output.tables = {table: rows.arrow() for table, rows in collectors.items()}
+    return output
+
+
+def _annotate_language(
+    shard: str,
+    lang: str,
+    docs: list[dict],
+    spec: LanguageSpec,
+    components: tuple,
+    annotating: list[tuple[TaskRun, ShardStep]],
+    collectors: dict[str, _Rows],
+    errors: list[ErrorRow],
+    batch_size: int,
+) -> None:
     try:
-        table = docs.read_table(job.shard)
-        return validate("documents", table.select([n for n in SCHEMAS["documents"].names if n in table.column_names]))
-    except Exception as exc:
-        raise ShardError(f"cannot read documents shard {docs.path(job.shard)}: {type(exc).__name__}: {exc}") from exc
-
-
-def process_shard(job: ShardJob) -> dict:
-    """Run the job's tasks over its shard, write each table atomically, then the manifest; return the manifest."""
-    started = time.perf_counter()
-    documents = read_shard(job).to_pylist()
-    rows = {table: _Rows(table) for task in job.todo for table in TASK_TABLES.get(task, ())}
-    errors: list[dict] = []
-    timings: dict[str, float] = {}
-    by_lang: dict[str, list[dict]] = defaultdict(list)
-    for doc in documents:
-        by_lang[doc["lang"]].append(doc)
-    entities_by_doc: dict[str, list] = {}
-    for lang, docs in sorted(by_lang.items()):
-        t0 = time.perf_counter()
-        _process_language(job, lang, docs, rows, errors, entities_by_doc)
-        timings[f"annotate.{lang}"] = round(time.perf_counter() - t0, 4)
-    if "entities" in job.todo:
-        from tasks.entities.extract import entity_tables
-
-        ent_rows, link_rows = entity_tables(documents, entities_by_doc, job.entity_options)
-        rows["entities"].extend(ent_rows)
-        rows["entity_links"].extend(link_rows)
-    out = Location(job.out_url)
-    created: list[str] = []
-    try:
-        written = _write_tables(out, job, rows, errors, created)
-        manifest = {
-            "shard": job.shard,
-            "status": "done",
-            "tasks": sorted(set(job.already_done) | set(job.todo)),
-            "config_hash": job.config_hash,
-            "documents": len(documents),
-            "rows": written,
-            "errors": len(errors),
-            "seconds": round(time.perf_counter() - started, 4),
-            "timings": timings,
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-        }
-        if job.write_manifest:
-            write_manifest(out, job.shard, manifest)
-    except BaseException:  # no part file this attempt created may outlive it without a done manifest
-        for table in created:
-            out.remove(table, job.shard)
-        raise
-    return manifest
-
-
-def _write_tables(out: Location, job: ShardJob, rows: dict[str, _Rows], errors: list[dict], created: list[str]) -> dict[str, int]:
-    """Write the job's tables and errors, noting in `created` each table whose part file is new; rows per table."""
-    written: dict[str, int] = {}
-    for table in [t for task in job.todo for t in TASK_TABLES.get(task, ())] + ["errors"]:
-        if not out.exists(table, job.shard):
-            created.append(table)
-        if table == "errors":
-            _write_errors(out, job, errors)
-        else:
-            out.write_table(table, rows[table].arrow(), table, job.shard)
-            written[table] = rows[table].count
-    return written
-
-
-def _process_language(job: ShardJob, lang: str, docs: list[dict], rows: dict[str, _Rows], errors: list, entities_by_doc: dict) -> None:
-    spec = job.spec(lang)
-    with_entities = "entities" in job.todo
-    if with_entities:
-        from tasks.entities.extract import entities_of
-    try:
-        nlp = get_nlp(lang, spec, job.entity_options if with_entities else None)
-    except Exception as exc:
-        for doc in docs:
-            errors.append(_error(doc["doc_id"], job.shard, "pipeline", type(exc).__name__, str(exc)))
+        nlp = get_nlp(lang, spec, components)
+    except Exception as exc:  # every document of the language is reported; other languages go on
+        errors.extend(ErrorRow(doc["doc_id"], shard, "pipeline", type(exc).__name__, str(exc)) for doc in docs)
         return
-    disable = [] if with_entities else [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
     texts = [doc["text"] for doc in docs]
     lines = [_lines_are_sentences(doc) for doc in docs]
-    for doc, result in zip(docs, annotate(nlp, texts, lines, spec.max_length, disable, job.batch_size)):
+    for doc, result in zip(docs, annotate(nlp, texts, lines, spec.max_length, batch_size=batch_size)):
         if not isinstance(result, Annotated):
-            errors.append(_error(doc["doc_id"], job.shard, "annotate", result.error_type, result.message))
+            errors.append(ErrorRow(doc["doc_id"], shard, "annotate", result.error_type, result.message))
             continue
         if not doc["text"].strip():
-            errors.append(_error(doc["doc_id"], job.shard, "annotate", "EmptyText", "the document text is empty or whitespace only"))
-        if "tokenize" in job.todo:
-            sentences, tokens = sentence_rows(doc["doc_id"], lang, doc["text"], result)
-            rows["sentences"].extend(sentences)
-            rows["tokens"].extend(tokens)
-        if with_entities:
+            errors.append(ErrorRow(doc["doc_id"], shard, "annotate", "EmptyText", "the document text is empty or whitespace only"))
+        for run, step in annotating:
             try:
-                entities_by_doc[doc["doc_id"]] = entities_of(result, lang, job.entity_options)
+                _collect(step.document(doc, result), collectors)
             except Exception as exc:  # a bad document must not lose its neighbours
-                errors.append(_error(doc["doc_id"], job.shard, "entities", type(exc).__name__, str(exc)))
+                errors.append(ErrorRow(doc["doc_id"], shard, run.task.name, type(exc).__name__, str(exc)))
+
+
+def _collect(rows: Rows, collectors: dict[str, _Rows]) -> None:
+    for table, table_rows in rows.items():
+        collectors[table].extend(table_rows)
 
 
 def _lines_are_sentences(doc: dict) -> bool:
     return bool(doc["meta"] and json.loads(doc["meta"]).get("lines_are_sentences"))
-
-
-def _error(doc_id: str | None, shard: str, stage: str, error_type: str, message: str) -> dict:
-    return {"doc_id": doc_id, "shard": shard, "stage": stage, "error_type": error_type, "message": message}
-
-
-def _write_errors(out: Location, job: ShardJob, errors: list[dict]) -> None:
-    """Replace this run's stages in the shard's errors file, keeping rows of stages not redone."""
-    stages = {"annotate", "pipeline", *job.todo}
-    kept: list[dict] = []
-    if out.exists("errors", job.shard):
-        kept = [row for row in out.read_table("errors", job.shard).to_pylist() if row["stage"] not in stages]
-    out.write_table("errors", to_table("errors", kept + errors), "errors", job.shard)

@@ -9,11 +9,21 @@ from pathlib import Path
 import pytest
 
 from corpus.schemas import to_table
-from tasks.entities.extract import EntityOptions, GroupDoc, entities_for_texts, entities_from_doc, entity_record, entity_tables, link_group
+from tasks.entities.extract import entities_for_texts as find_entities
+from tasks.entities.extract import entities_from_doc, entity_record
 from tasks.entities.gazetteer import GazetteerError, read_gazetteer
+from tasks.entities.links import GroupDoc, link_group
+from tasks.entities.types import Entity, EntityOptions
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.steps.entities import entity_tables
 
 OPTIONS = EntityOptions()
+SPECS = {"fr": LanguageSpec(model="fr_core_news_md", max_length=100_000)}  # the shipped config's French pipeline
+
+
+def entities_for_texts(texts: list[str], lang: str, options: EntityOptions) -> list[list[Entity]]:
+    """Entities of `texts` with the pipeline the shipped config gives `lang`."""
+    return list(find_entities(texts, lang, options, SPECS.get(lang, LanguageSpec()), 64))
 
 FR = (
     "Lucas Beyer, ancien chercheur chez OpenAI, illustre parfaitement ce phénomène. Le mois dernier, "
@@ -124,7 +134,7 @@ def test_entity_tables_rows_fit_the_pinned_schemas() -> None:
         {"doc_id": "v", "group_id": "g1", "lang": "vi", "text": VI},
         {"doc_id": "alone", "group_id": None, "lang": "fr", "text": FR},
     ]
-    rows, links = entity_tables(documents, {"f": fr, "v": vi, "alone": fr}, None)
+    rows, links = entity_tables(documents, {"f": fr, "v": vi, "alone": fr}, OPTIONS)
     to_table("entities", rows)
     to_table("entity_links", links)
     assert [r["ent_idx"] for r in rows if r["doc_id"] == "v"] == list(range(sum(r["doc_id"] == "v" for r in rows)))

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 import pytest
 
+from tasks.entities.extract import entities_for_texts
+from tasks.entities.types import EntityOptions
 from tasks.spacy.annotate import Annotated, annotate
-from tasks.entities.extract import EntityOptions, entities_for_texts
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
-from tasks.tokenize import sentence_rows
+from tasks.steps.tokenize import sentence_rows
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}
 TRICKY = " \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u2029\xa0\u3000\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\u0301\u0323\u0300.!?…,;:'\"«»()-–_/$€£¥₫%0123456789aAđĐươệ"
@@ -33,8 +34,7 @@ def squeeze(text: str) -> str:
 @given(text=TEXTS, max_length=st.integers(min_value=4, max_value=300), lines_are_sentences=st.booleans())
 def test_tokens_and_sentences_are_exact_and_cover_the_text(lang: str, text: str, max_length: int, lines_are_sentences: bool) -> None:
     nlp = get_nlp(lang, SPECS[lang])
-    disable = [name for name in nlp.pipe_names if name in ("ner", "tok2vec")]
-    (result,) = annotate(nlp, [text], [lines_are_sentences], max_length, disable)
+    (result,) = annotate(nlp, [text], [lines_are_sentences], max_length, batch_size=64)
     assert isinstance(result, Annotated), result
     sentences, tokens = sentence_rows("d", lang, text, result)
     previous_end = 0
@@ -56,7 +56,7 @@ def test_tokens_and_sentences_are_exact_and_cover_the_text(lang: str, text: str,
 @PROPERTY_SETTINGS
 @given(texts=st.lists(TEXTS, min_size=1, max_size=3))
 def test_entities_have_exact_offsets(lang: str, texts: list[str]) -> None:
-    for text, entities in zip(texts, entities_for_texts(texts, lang, EntityOptions(), SPECS[lang]), strict=True):
+    for text, entities in zip(texts, entities_for_texts(texts, lang, EntityOptions(), SPECS[lang], 64), strict=True):
         for entity in entities:
             assert 0 <= entity.start < entity.end <= len(text)
             assert text[entity.start : entity.end] == entity.text

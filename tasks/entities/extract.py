@@ -48,7 +48,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
     return sorted(out, key=lambda e: (e.start, e.end))
 
 
-def entities_for_texts(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec) -> Iterator[list[Entity]]:
+def entities_for_texts(texts: Iterable[str], lang: str, options: EntityOptions, spec: LanguageSpec, batch_size: int) -> Iterator[list[Entity]]:
     """Entities of each text, in order, with the per-process pipeline of `lang` built from `spec` (the line tool's engine).
 
     Texts longer than spec.max_length are processed in chunks, like documents in `run`. Raises ValueError
@@ -56,7 +56,7 @@ def entities_for_texts(texts: Iterable[str], lang: str, options: EntityOptions, 
     """
     nlp = get_nlp(lang, spec, ((add_entity_pipes, options),))
     texts = list(texts)
-    for result in annotate(nlp, texts, [False] * len(texts), spec.max_length):
+    for result in annotate(nlp, texts, [False] * len(texts), spec.max_length, batch_size):
         if not isinstance(result, Annotated):
             raise ValueError(f"the {lang} pipeline failed on a text: {result.error_type}: {result.message}")
         yield entities_of(result, lang, options)

@@ -12,14 +12,9 @@ import functools
 import re
 from pathlib import Path
 
-from spacy.language import Language
 from spacy.tokens import Doc
 
 SHIPPED = Path(__file__).parent / "data" / "companies.tsv"
-
-if not Doc.has_extension("companies"):
-    Doc.set_extension("companies", default=None)
-
 
 class GazetteerError(ValueError):
     """A gazetteer file that cannot be read; the message names the file and line."""
@@ -66,12 +61,6 @@ def find_companies(text: str, extra: str | None = None) -> list[tuple[int, int, 
     """(start, end, canonical name) of every gazetteer company named in `text`."""
     forms, pattern = load_gazetteer(extra)
     return [(m.start(), m.end(), forms[m.group()]) for m in pattern.finditer(text)]
-
-
-@Language.factory("polycorpus_gazetteer", default_config={"extra": None})
-def make_gazetteer(nlp: Language, name: str, extra: str | None) -> "GazetteerMatcher":
-    """spaCy factory of the company gazetteer matcher; `extra` is a user file extending the shipped list."""
-    return GazetteerMatcher(extra)
 
 
 class GazetteerMatcher:

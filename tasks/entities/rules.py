@@ -16,10 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from tasks.entities import gazetteer  # noqa: F401  (registers polycorpus_gazetteer and doc._.companies)
 
 CUES_PATH = Path(__file__).parent / "data" / "entity_cues.json"
 MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG"}
@@ -33,10 +31,6 @@ PRIORITY_CUE = 40
 PRIORITY_MODEL = 30
 PRIORITY_ROLE = 20
 PRIORITY_ALIAS = 10
-
-if not Doc.has_extension("entity_mentions"):
-    Doc.set_extension("entity_mentions", default=None)
-
 
 @dataclass(frozen=True)
 class Mention:
@@ -166,12 +160,6 @@ def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
 def is_confident(source: str, score: float | None) -> bool:
     """A mention typed firmly enough to type the same string elsewhere (aliases, projection)."""
     return source in ("model", "gazetteer") or (score is not None and score >= 0.7)
-
-
-@Language.factory("polycorpus_entity_rules", default_config={"lang": "fr"})
-def make_entity_rules(nlp: Language, name: str, lang: str) -> "EntityRules":
-    """spaCy factory of the PERSON / ORG rules for languages with Latin-script names and an optional model."""
-    return EntityRules(lang)
 
 
 class EntityRules:

@@ -15,7 +15,6 @@ import re
 from dataclasses import replace
 
 from pyvi import ViPosTagger
-from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from tasks.entities.rules import (
@@ -39,12 +38,6 @@ def syllables_capitalized(text: str) -> bool:
     """Every syllable starts with an upper-case letter ("Phạm Nhật Vượng", "OpenAI"; not "Thung lũng")."""
     parts = text.split()
     return bool(parts) and all(p[0].isupper() for p in parts)
-
-
-@Language.factory("polycorpus_vi_entities")
-def make_vi_entities(nlp: Language, name: str) -> "ViEntities":
-    """spaCy factory of the Vietnamese PERSON / ORG rules."""
-    return ViEntities()
 
 
 class ViEntities:

@@ -66,16 +66,15 @@ def annotate(
     texts: Sequence[str],
     lines_are_sentences: Sequence[bool],
     max_length: int,
-    disable: Sequence[str] = (),
-    batch_size: int = 64,
+    batch_size: int,
     batch_chars: int = BATCH_CHARS,
 ) -> Iterator[Annotated | Failed]:
-    """For each text in order, its annotated chunks or the failure that stopped it.
+    """For each text in order, its annotated chunks (at most `max_length` characters each) or the failure that stopped it.
 
     Batches hold at most `batch_size` documents and `batch_chars` characters (a longer document goes alone),
     so memory is bounded by the batch, not the number of documents.
     """
-    disable = [*disable, *unused_tok2vec(nlp)]
+    disable = unused_tok2vec(nlp)
     for batch in batches(range(len(texts)), lambda i: len(texts[i]), batch_chars, batch_size):
         prepared = _tokenize(nlp, [texts[i] for i in batch], [lines_are_sentences[i] for i in batch], max_length)
         flat = [doc for item in prepared if not isinstance(item, Failed) for _, doc in item]

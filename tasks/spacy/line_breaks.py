@@ -6,16 +6,10 @@ before the sentence splitter, which leaves boundaries that are already set alone
 
 from __future__ import annotations
 
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from tasks.spacy.sentence_starts import INSIDE, START, sent_starts, set_sent_starts
 
-if not Doc.has_extension("lines_are_sentences"):
-    Doc.set_extension("lines_are_sentences", default=False)
-
-
-@Language.component("polycorpus_line_breaks")
 def line_breaks(doc: Doc) -> Doc:
     """Mark sentence starts after paragraph breaks; with `doc._.lines_are_sentences`, after every line break."""
     every_line = doc._.lines_are_sentences

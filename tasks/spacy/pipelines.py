@@ -1,8 +1,10 @@
-"""Build and cache one spaCy pipeline per (language, spec) in this process.
+"""Build and cache one spaCy pipeline per (language, spec, task components) in this process.
 
 A pipeline is loaded lazily the first time a worker needs it and kept for the life of the process,
 so it is never pickled with a task. Building follows spaCy's own way: a blank `Language` or an
-installed package, plus registered components added by name.
+installed package, the sentence components, then the components tasks add (`Task.components`), all
+registered once by tasks/spacy/factories.py. Languages are data: SENTENCIZERS and TOKENIZERS name
+what differs from spaCy's defaults.
 """
 
 from __future__ import annotations
@@ -10,18 +12,28 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
-from collections.abc import Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import spacy
 from spacy.language import Language
 
-from tasks.spacy import line_breaks  # noqa: F401  (registers polycorpus_line_breaks)
+from tasks.spacy.factories import register_factories
 
 log = logging.getLogger(__name__)
 
-# Components of a trained pipeline that entity recognition does not need.
-_NOT_NEEDED_FOR_NER = ("tagger", "morphologizer", "parser", "lemmatizer", "attribute_ruler", "senter")
+# Components of a trained pipeline that no task reads; "ner" and its "tok2vec" serve only components
+# that tasks add (the entity rules read the model's entities), so a pipeline without such components drops them too.
+_NEVER_NEEDED = ("tagger", "morphologizer", "parser", "lemmatizer", "attribute_ruler", "senter")
+_FOR_TASK_COMPONENTS = ("ner", "tok2vec")
+# The sentence splitter of a language when it is not spaCy's rule-based "sentencizer".
+SENTENCIZERS = {"vi": "polycorpus_vi_sentencizer"}
+# The registered tokenizer of a blank pipeline when it is not spaCy's own for the language.
+TOKENIZERS = {"vi": "polycorpus.vi_tokenizer.v1"}
+DEFAULT_MAX_LENGTH = 1_000_000  # characters per spaCy call; longer documents are processed in chunks
+# A task's spaCy components: (function adding them to a pipeline, the task's options), hashable as a cache key.
+Components = tuple[Callable[[Language, str, Any], None], Any]
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,7 @@ class LanguageSpec:
 
     model: str | None = None
     user_dict: str | None = None
-    max_length: int = 1_000_000
+    max_length: int = DEFAULT_MAX_LENGTH
 
 
 class PipelineError(RuntimeError):
@@ -38,46 +50,36 @@ class PipelineError(RuntimeError):
 
 
 @functools.lru_cache(maxsize=None)
-def get_nlp(lang: str, spec: LanguageSpec, entities: Hashable | None = None) -> Language:
-    """The pipeline of `lang` built from `spec`, built once per process and cached.
+def get_nlp(lang: str, spec: LanguageSpec, components: tuple[Components, ...] = ()) -> Language:
+    """The pipeline of `lang` built from `spec`, then each task's `components`, once per process and cached.
 
-    With `entities` (the entity task's options) the entity components are added after the
-    sentence splitter; without, the pipeline only splits sentences and tokens.
+    Without components the pipeline only splits sentences and tokens. Raises PipelineError when the
+    spec's model is not installed or is for another language.
     """
+    register_factories()
     if spec.model:
+        exclude = list(_NEVER_NEEDED) + ([] if components else list(_FOR_TASK_COMPONENTS))
         try:
-            nlp = spacy.load(spec.model, exclude=list(_NOT_NEEDED_FOR_NER))
+            nlp = spacy.load(spec.model, exclude=exclude)
         except OSError as exc:
-            raise PipelineError(
-                f"spaCy model {spec.model!r} for language {lang!r} is not installed; "
-                f"install it with pip or set languages.{lang}.model to null in the config"
-            ) from exc
+            raise PipelineError(_not_installed(lang, spec.model)) from exc
         if nlp.lang != lang:
             raise PipelineError(f"model {spec.model!r} is for language {nlp.lang!r}, configured for {lang!r}")
     else:
         nlp = _blank(lang, spec)
     nlp.max_length = max(nlp.max_length, spec.max_length + 1)
     nlp.add_pipe("polycorpus_line_breaks", first=True)
-    if lang == "vi":
-        from tasks.vi import sentencizer as vi_sentences  # noqa: F401  (registers polycorpus_vi_sentencizer)
-
-        nlp.add_pipe("polycorpus_vi_sentencizer", after="polycorpus_line_breaks")
-    else:
-        nlp.add_pipe("sentencizer", after="polycorpus_line_breaks")
-    if entities is not None:
-        from tasks.entities.extract import add_entity_pipes
-
-        add_entity_pipes(nlp, lang, entities)
+    nlp.add_pipe(SENTENCIZERS.get(lang, "sentencizer"), after="polycorpus_line_breaks")
+    for add, options in components:
+        add(nlp, lang, options)
     log.info("built %s pipeline %s", lang, nlp.pipe_names)
     return nlp
 
 
 def _blank(lang: str, spec: LanguageSpec) -> Language:
-    if lang == "vi":
-        from tasks.vi import tokenizer as vi_tokenizer  # noqa: F401  (registers polycorpus.vi_tokenizer.v1)
-
-        tokenizer = {"@tokenizers": "polycorpus.vi_tokenizer.v1", "user_dict": spec.user_dict}
-        return spacy.blank("vi", config={"nlp": {"tokenizer": tokenizer}})
+    if lang in TOKENIZERS:
+        tokenizer = {"@tokenizers": TOKENIZERS[lang], "user_dict": spec.user_dict}
+        return spacy.blank(lang, config={"nlp": {"tokenizer": tokenizer}})
     try:
         return spacy.blank(lang)
     except ImportError:
@@ -85,10 +87,11 @@ def _blank(lang: str, spec: LanguageSpec) -> Language:
         return spacy.blank("xx")
 
 
+def _not_installed(lang: str, model: str) -> str:
+    return f"spaCy model {model!r} for language {lang!r} is not installed; install it with pip or set languages.{lang}.model to null in the config"
+
+
 def check_spec(lang: str, spec: LanguageSpec) -> None:
-    """Fail early, before any work is submitted, when `spec` names a model that is not installed."""
+    """Fail early, before any work is submitted, when `spec` names a model that is not installed (PipelineError)."""
     if spec.model and not spacy.util.is_package(spec.model):
-        raise PipelineError(
-            f"spaCy model {spec.model!r} for language {lang!r} is not installed; "
-            f"install it with pip or set languages.{lang}.model to null in the config"
-        )
+        raise PipelineError(_not_installed(lang, spec.model))

@@ -10,7 +10,6 @@ their period, so they never end a sentence. Like spaCy's Sentencizer it leaves t
 
 from __future__ import annotations
 
-from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from tasks.spacy.sentence_starts import INSIDE, START, UNSET, sent_starts, set_sent_starts
@@ -67,9 +66,3 @@ def _is_terminal(token: Token) -> bool:
         return True
     word = before.text
     return not (word in _PERIOD_ABBREVIATIONS or (len(word) == 1 and word.isupper()))
-
-
-@Language.factory("polycorpus_vi_sentencizer")
-def make_vi_sentencizer(nlp: Language, name: str) -> VietnameseSentencizer:
-    """Factory named in spaCy configs and by tasks.spacy.pipelines for Vietnamese."""
-    return VietnameseSentencizer()

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import spacy
 import srsly
 from spacy import util
 from spacy.language import Language
@@ -79,7 +78,6 @@ class VietnameseTokenizer:
         return self
 
 
-@spacy.registry.tokenizers("polycorpus.vi_tokenizer.v1")
 def create_vi_tokenizer(user_dict: str | None = None) -> Callable[[Language], VietnameseTokenizer]:
     """Factory named in spaCy configs; `user_dict` is a file of words that must stay one token each."""
     user_words = read_user_dict(user_dict) if user_dict else []

@@ -1,0 +1,193 @@
+"""Typed run records, the one module that writes and reads them: shard manifests, run records and error rows.
+
+`OUT/_manifest/part-NNNNN.json` is a shard's completion marker: it exists only once the shard's outputs
+are all in place (status done), or once the runner gave up on it (status failed); anything else is
+pending. Only the runner's worker-side wrapper writes a done manifest, last, as datatrove's executors
+write completion markers. `OUT/_runs/<run id>.json` records every run; `OUT/_run.json` is the latest run
+that did any work (a no-op rerun does not hide the last real run's numbers).
+
+A record that does not parse (written by an incompatible version, or edited) raises RecordError naming
+the file and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from corpus.storage import Location
+
+MANIFEST_DIR = "_manifest"
+RUN_FILE = "_run.json"
+RUNS_DIR = "_runs"
+VERSIONED_PACKAGES = ("polycorpus", "dask", "distributed", "spacy", "pyvi", "pyarrow")
+
+
+class RecordError(ValueError):
+    """A manifest or run record that cannot be read; the message names the file and what to do."""
+
+
+class Manifest(BaseModel):
+    """One shard's completion marker.
+
+    status "done": `tasks` are all in place, with `rows` per table, `errors` rows written, `documents` read,
+    `seconds` of work on the shard (every phase; wall time on its worker) and `timings` per phase
+    ("annotate.<lang>", "<task>" for a task's finish or shard step). status "failed": `failed_tasks` were
+    given up after their retries, with `error`; `tasks` done before stay valid.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    shard: str
+    status: Literal["done", "failed"]
+    tasks: list[str]
+    config_hash: str
+    failed_tasks: list[str] = Field(default_factory=list)
+    error: str | None = None
+    documents: int | None = None
+    rows: dict[str, int] = Field(default_factory=dict)
+    errors: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = Field(default_factory=dict)
+    host: str | None = None
+    pid: int | None = None
+
+
+class RunRecord(BaseModel):
+    """What one `polycorpus run` did: inputs, config, tasks, shards, wall time and where the time went.
+
+    `seconds` is the wall time of the whole run; `phases` the wall seconds of each phase ("shards": the
+    per-shard tasks, "corpus.<task>": a corpus step, "<task>": a task's shard steps after its corpus step);
+    `task_seconds` the worker seconds summed over shards per task and annotation; `documents` those read
+    by this run's shard jobs.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str = ""
+    docs: str
+    config: dict
+    config_hash: str
+    tasks: list[str]
+    started: str
+    seconds: float
+    phases: dict[str, float] = Field(default_factory=dict)
+    task_seconds: dict[str, float] = Field(default_factory=dict)
+    documents: int = 0
+    shards_done: list[str] = Field(default_factory=list)
+    shards_skipped: list[str] = Field(default_factory=list)
+    shards_failed: dict[str, str] = Field(default_factory=dict)
+    shard_seconds: dict[str, float] = Field(default_factory=dict)
+    python: str = Field(default_factory=platform.python_version)
+    versions: dict[str, str | None] = Field(default_factory=dict)
+
+    @property
+    def did_work(self) -> bool:
+        """Whether any shard was processed or failed (a no-op rerun did nothing)."""
+        return bool(self.shards_done or self.shards_failed)
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    """One row of the `errors` table: a failed document (doc_id) or shard (doc_id None), at a stage."""
+
+    doc_id: str | None
+    shard: str
+    stage: str
+    error_type: str
+    message: str
+
+    def row(self) -> dict:
+        """The row as the errors table's pinned schema takes it."""
+        return asdict(self)
+
+
+def shard_stem(shard: str) -> str:
+    """`part-00003.parquet` -> `part-00003`."""
+    return shard.rsplit(".", 1)[0]
+
+
+def _parse(model: type[BaseModel], out: Location, *parts: str) -> BaseModel:
+    try:
+        return model.model_validate(out.read_json(*parts))
+    except (ValidationError, ValueError) as exc:
+        raise RecordError(
+            f"{out.path(*parts)} is not a polycorpus {model.__name__} this version can read ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}); rerun with --force, or into a new output folder"
+        ) from None
+
+
+def write_manifest(out: Location, manifest: Manifest) -> None:
+    """Write a shard's manifest atomically (always the last file a shard writes)."""
+    out.write_json(manifest.model_dump(exclude_none=True), MANIFEST_DIR, shard_stem(manifest.shard) + ".json")
+
+
+def read_manifest(out: Location, shard: str) -> Manifest | None:
+    """The manifest of one shard, or None when it has none yet; RecordError when it cannot be read."""
+    name = shard_stem(shard) + ".json"
+    return _parse(Manifest, out, MANIFEST_DIR, name) if out.exists(MANIFEST_DIR, name) else None  # type: ignore[return-value]
+
+
+def read_manifests(out: Location) -> dict[str, Manifest]:
+    """Every manifest under OUT, keyed by shard file name; RecordError names one that cannot be read."""
+    manifests = [_parse(Manifest, out, MANIFEST_DIR, name) for name in out.list(MANIFEST_DIR, suffix=".json")]
+    return {m.shard: m for m in manifests}  # type: ignore[attr-defined]
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that decide a run's outputs (None when one is missing)."""
+    versions: dict[str, str | None] = {}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def new_run_id(started: float) -> str:
+    """A run id that sorts by start time: `20261129T214025Z-<pid>`."""
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started))}-{os.getpid()}"
+
+
+def write_run_record(out: Location, record: RunRecord) -> None:
+    """Keep the record under OUT/_runs/; it also becomes OUT/_run.json when the run did any work."""
+    data = record.model_dump()
+    out.write_json(data, RUNS_DIR, record.run_id + ".json")
+    if record.did_work or not out.exists(RUN_FILE):
+        out.write_json(data, RUN_FILE)
+
+
+def read_run_record(out: Location) -> RunRecord | None:
+    """The latest real run's record (OUT/_run.json), or None before the first run; RecordError when unreadable."""
+    return _parse(RunRecord, out, RUN_FILE) if out.exists(RUN_FILE) else None  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ShardState:
+    """What a rerun must do for one shard: the tasks left, or nothing."""
+
+    shard: str
+    status: str  # pending, done, failed
+    todo: tuple[str, ...]
+
+
+def plan(shards: list[str], manifests: dict[str, Manifest], tasks: tuple[str, ...], config_hash: str, force: bool, retry_failed: bool) -> list[ShardState]:
+    """Decide per shard which tasks a run must do, from its manifest and the run flags."""
+    states = []
+    for shard in shards:
+        manifest = manifests.get(shard)
+        if manifest is None or force:
+            states.append(ShardState(shard, "pending" if manifest is None else manifest.status, tasks))
+        elif manifest.status == "failed":
+            states.append(ShardState(shard, "failed", tasks if retry_failed else ()))
+        else:
+            done = set(manifest.tasks) if manifest.config_hash == config_hash else set()
+            states.append(ShardState(shard, "done", tuple(t for t in tasks if t not in done)))
+    return states
