@@ -1,7 +1,8 @@
-"""Hand-written entities, entity_links, alignments and errors tables over a copy of the sample run, for the report and show tests.
+"""Hand-written entities, entity_links, alignments and errors tables over a copy of the sample run, and edited run records, for the report and show tests.
 
-They are written through `Location.write_table` (so they obey the pinned schemas) and do not depend on
-the entity or alignment code: the counts the tests expect follow from the rows below.
+Tables are written through `Location.write_table` (so they obey the pinned schemas) and do not depend on
+the entity or alignment code: the counts the tests expect follow from the rows below. Records are
+edited through the models of corpus/records.py, validated again, so a renamed field fails here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
+from pydantic import BaseModel
+
+from corpus.records import RunRecord, read_manifest, read_run_record, write_manifest, write_run_record
 from corpus.schemas import to_table
 from corpus.storage import Location
 from tests.conftest import read_dir
@@ -18,6 +23,7 @@ from tests.conftest import read_dir
 GROUP = "superstar-coders"
 FR, VI, EN = f"{GROUP}-fr", f"{GROUP}-vi", f"{GROUP}-en"
 SHARD = "part-00000.parquet"
+Record = TypeVar("Record", bound=BaseModel)
 
 # (doc_id, surface, label, norm, amount, currency, link_id): every occurrence of the surface is a mention.
 MENTIONS = [
@@ -79,3 +85,37 @@ def _bead(src: str, tgt: str, src_lang: str, tgt_lang: str, src_sents: list[int]
 def write_empty(out: Path, table: str) -> None:
     """An empty part file of `table`: the table exists but has no rows."""
     Location(str(out)).write_table(table, to_table(table, []), table, SHARD)
+
+
+def replaced(record: Record, **changes: object) -> Record:
+    """`record` with `changes`, validated again by its model: a field the model does not have raises."""
+    return type(record).model_validate({**record.model_dump(), **changes})
+
+
+def run_record(out: Path) -> RunRecord:
+    """The run record of OUT (`_run.json`); the test fails when it has none."""
+    record = read_run_record(Location(str(out)))
+    assert record is not None, f"{out} has no run record"
+    return record
+
+
+def rewrite_run(out: Path, **changes: object) -> RunRecord:
+    """Rewrite the latest run's record (`_run.json` and its copy under `_runs/`) with `changes`; return it."""
+    record = replaced(run_record(out), **changes)
+    write_run_record(Location(str(out)), record)
+    return record
+
+
+def fail_shard(out: Path, shard: str, message: str) -> None:
+    """Make `shard` one the latest run gave up on: a failed manifest with `message`, and the run record saying so."""
+    location = Location(str(out))
+    manifest = read_manifest(location, shard)
+    assert manifest is not None, f"{out} has no manifest for {shard}"
+    write_manifest(location, replaced(manifest, status="failed", error=message, failed_tasks=manifest.tasks, tasks=[]))
+    run = run_record(out)
+    rewrite_run(
+        out,
+        shards_done=[s for s in run.shards_done if s != shard],
+        shards_failed={**run.shards_failed, shard: message},
+        documents=run.documents - (manifest.documents or 0),
+    )

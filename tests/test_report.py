@@ -16,9 +16,11 @@ import duckdb
 import pytest
 from PIL import Image
 
-from views.stats import distribution
+from views.stats import distribution, shard_status
+from corpus.records import write_run_record
+from corpus.storage import Location
 from tests.conftest import polycorpus
-from tests.report_fixtures import annotated_copy, write_empty
+from tests.report_fixtures import SHARD, annotated_copy, fail_shard, replaced, rewrite_run, run_record, write_empty
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -76,7 +78,7 @@ def _one(sql: str) -> int:
 
 def _duckdb_counts(out: Path) -> dict[str, int]:
     """Every count the report shows, computed from the Parquet files with DuckDB alone, keyed like `data-stat`."""
-    docs = json.loads((out / "_run.json").read_text())["docs"]
+    docs = run_record(out).docs
     counts: dict[str, int] = {}
 
     def table(name: str) -> str:
@@ -222,13 +224,48 @@ def test_corpus_rendering_imports_no_nlp_or_dask() -> None:
 def test_failed_shards_are_listed(sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "out"
     shutil.copytree(sample_run, out)
-    manifest_path = out / "_manifest" / "part-00000.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest.update(status="failed", error="MemoryError: worker killed")
-    manifest_path.write_text(json.dumps(manifest))
+    fail_shard(out, SHARD, "MemoryError: worker killed")
+    status = shard_status(Location(str(out)))
+    assert (status.done, status.pending, status.failed) == ([], [], {SHARD: "MemoryError: worker killed"})
     stats = _stats_json(out, capsys)
     assert stats["shards"] == {"done": 0, "failed": 1, "pending": 0}
     assert stats["failed_shards"] == {"part-00000.parquet": "MemoryError: worker killed"}
     assert stats["run"]["documents_per_second"] is None
     assert polycorpus("report", out) == 0
     assert "<code>part-00000.parquet</code>: MemoryError: worker killed" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_rates_are_per_run_on_wall_time(sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """documents/s is the run's documents over its wall seconds, not over the (here much smaller) summed worker seconds."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run, out)
+    run = rewrite_run(out, seconds=0.5, phases={"shards": 0.4}, shard_seconds={SHARD: 0.05}, task_seconds={"annotate.fr": 0.03, "tokenize": 0.01})
+    assert run.shards_done == [SHARD] and run.documents == 3
+    stats = _stats_json(out, capsys)
+    tokens = stats["totals"]["tokens"]
+    assert stats["run"]["documents"] == 3 and stats["run"]["tokens"] == tokens > 0
+    assert stats["run"]["documents_per_second"] == 3 / 0.5 == 6.0
+    assert stats["run"]["tokens_per_second"] == round(tokens / 0.5, 3)
+    assert stats["run"]["worker_seconds"] == 0.05 and stats["run"]["phases"] == {"shards": 0.4}
+    assert polycorpus("report", out) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"6.0 documents/s, {round(tokens / 0.5, 3):,} tokens/s" in page and "per worker" not in page
+    assert "throughput per run (wall time)" in page and "worker seconds, summed" in page
+    assert "0.05 s over its shards: annotate.fr 0.03 s, tokenize 0.01 s" in page and "shards 0.4 s" in page
+
+
+def test_a_noop_rerun_keeps_the_last_real_run(sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(sample_run, out)
+    real = run_record(out)
+    noop = replaced(real, run_id="99991231T235959Z-1", seconds=0.25, shards_done=[], shards_skipped=real.shards_done, documents=0)
+    write_run_record(Location(str(out)), noop)
+    stats = _stats_json(out, capsys)
+    assert stats["run"]["run_id"] == real.run_id and stats["run"]["documents_per_second"] is not None
+    assert [(r["run_id"], r["shards_done"], r["shards_skipped"], r["documents"]) for r in stats["runs"]] == [
+        (real.run_id, 1, 0, 3),
+        (noop.run_id, 0, 1, 0),
+    ]
+    assert polycorpus("report", out) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"{real.run_id}, started" in page and f"<code>{noop.run_id}</code>" in page

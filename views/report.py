@@ -99,8 +99,22 @@ def _table(header: list[str] | None, rows: list[str]) -> str:
     return f"<table>{head}" + "\n".join(f"<tr>{row}</tr>" for row in rows) + "</table>"
 
 
-def _absent(table: str, task: str) -> str:
-    return f'<p class="absent">No <code>{table}</code> table in this output: it is written by <code>polycorpus run --tasks {task}</code>.</p>'
+def _absent(table: str) -> str:
+    """The notice for a table this output lacks, naming the registered task that writes it."""
+    writer = _writer(table)
+    how = f"it is written by <code>polycorpus run --tasks {_e(writer)}</code>" if writer else "no registered task writes it"
+    return f'<p class="absent">No <code>{_e(table)}</code> table in this output: {how}.</p>'
+
+
+def _writer(table: str) -> str | None:
+    """The name of the first registered task whose `tables` include `table`, or None.
+
+    The registry is imported here, not with this module: loading it imports the tasks (and spaCy),
+    which a report whose tables are all present never needs.
+    """
+    from tasks.registry import registered
+
+    return next((task.name for task in registered().values() if table in task.tables), None)
 
 
 def _overview(stats: dict[str, Any], plots: _Plots) -> str:
@@ -132,7 +146,7 @@ def _overview(stats: dict[str, Any], plots: _Plots) -> str:
 def _entities(stats: dict[str, Any], plots: _Plots) -> str:
     ents = stats["entities"]
     if ents is None:
-        return _absent("entities", "entities") + _links(stats)
+        return _absent("entities") + _links(stats)
     labels = sorted(set(LABELS) | set(ents["labels"]))
     rows = [
         f"<td>{_e(lang)}</td>" + "".join(_num(counts.get(label, 0), f"entities.by_language.{lang}.{label}") for label in labels) + _num(sum(counts.values()))
@@ -173,7 +187,7 @@ def _entities(stats: dict[str, Any], plots: _Plots) -> str:
 def _links(stats: dict[str, Any]) -> str:
     links = stats["entity_links"]
     if links is None:
-        return "<h3>Entities linked across languages</h3>" + _absent("entity_links", "entities")
+        return "<h3>Entities linked across languages</h3>" + _absent("entity_links")
     summary = (
         f"<p>{links['mentions']:,} linked mentions in {links['clusters']:,} clusters, "
         f"<span data-stat=\"entity_links.cross_language\">{links['cross_language']:,}</span> of them across languages.</p>"
@@ -186,7 +200,7 @@ def _links(stats: dict[str, Any]) -> str:
 def _alignment(stats: dict[str, Any], plots: _Plots) -> str:
     align = stats["alignments"]
     if align is None:
-        return _absent("alignments", "align")
+        return _absent("alignments")
     parts = [f'<p><span data-stat="alignments.beads">{align["beads"]:,}</span> beads over {align["document_pairs"]:,} document pairs.</p>']
     figures = []
     if align["bead_types"]:
@@ -254,29 +268,46 @@ def _run(stats: dict[str, Any], plots: _Plots) -> str:
     shards = stats["shards"]
     facts = [
         ("documents", run["docs"]),
-        ("tasks", ", ".join(run["tasks"] or [])),
-        ("last run started", run["started"]),
-        ("last run wall time", f"{run['seconds']} s"),
-        ("shards", f"{shards['done']} done, {shards['failed']} failed, {shards['pending']} pending"),
-        ("shard time (sum)", f"{run['busy_seconds']} s"),
-        ("time per stage (sum)", ", ".join(f"{stage} {seconds} s" for stage, seconds in run["stage_seconds"].items())),
-        ("throughput", f"{run['documents_per_second']} documents/s, {run['tokens_per_second']} tokens/s per worker"),
+        ("tasks", ", ".join(run["tasks"])),
+        ("last run that did work", f"{run['run_id']}, started {run['started']}"),
+        ("its wall time", f"{run['seconds']} s"),
+        ("its wall time per phase", _seconds(run["phases"])),
+        ("its shards", f"{run['shards_done']} done, {run['shards_skipped']} skipped, {run['shards_failed']} failed; {run['documents']:,} documents read"),
+        ("throughput per run (wall time)", f"{_rate(run['documents_per_second'])} documents/s, {_rate(run['tokens_per_second'])} tokens/s"),
+        ("worker seconds, summed", f"{run['worker_seconds']} s over its shards: {_seconds(run['task_seconds'])}"),
+        ("shards now", f"{shards['done']} done, {shards['failed']} failed, {shards['pending']} pending"),
         ("python", run["python"]),
         *((f"{package}", version) for package, version in sorted(run["versions"].items())),
     ]
     parts = [_table(None, [f"<th>{_e(k)}</th><td>{_e(v)}</td>" for k, v in facts])]
-    seconds = [s["seconds"] for s in run["shards"].values() if s["seconds"] is not None]
+    seconds = [s["seconds"] for s in run["shards"].values() if s["status"] == "done"]
     if seconds:
         fig, ax = _figure()
         ax.hist(seconds, bins=min(30, len(seconds)), color="#a55b3b")
-        ax.set_xlabel("seconds per shard")
+        ax.set_xlabel("seconds per shard (its worker's time)")
         ax.set_ylabel("shards")
         parts.append(f'<div class="plots">{plots.svg(fig, f"Time per shard ({len(seconds)} shards)")}</div>')
     rows = [
-        f"<td>{_e(shard)}</td><td>{_e(s['status'])}</td><td>{_e(', '.join(s['tasks'] or []))}</td>" + _num(s["documents"]) + _num(s["seconds"])
+        f"<td>{_e(shard)}</td><td>{_e(s['status'])}</td><td>{_e(', '.join(s['tasks']))}</td>" + _num(s["documents"]) + _num(s["seconds"])
         + _num(round(s["documents"] / s["seconds"], 2) if s["documents"] and s["seconds"] else None)
         for shard, s in run["shards"].items()
     ]
-    parts.append(_table(["shard", "status", "tasks", "documents", "seconds", "documents/s"], rows))
+    parts.append(_table(["shard", "status", "tasks", "documents", "worker seconds", "documents/s (the shard's own time)"], rows))
+    runs = [
+        f"<td><code>{_e(r['run_id'])}</code></td><td>{_e(r['started'])}</td>" + _num(r["seconds"]) + f"<td>{_e(', '.join(r['tasks']))}</td>"
+        + _num(r["documents"]) + _num(r["shards_done"]) + _num(r["shards_skipped"]) + _num(r["shards_failed"])
+        for r in stats["runs"]
+    ]
+    parts.append("<h3>Runs</h3>" + _table(["run", "started", "wall seconds", "tasks", "documents", "shards done", "skipped", "failed"], runs))
     parts.append("<h3>Config</h3><pre>" + _e(json.dumps(run["config"], indent=2, sort_keys=True)) + "</pre>")
     return "\n".join(parts)
+
+
+def _seconds(by_name: dict[str, float]) -> str:
+    """`{"shards": 3.2, "align": 0.4}` -> "shards 3.2 s, align 0.4 s"; "–" when empty."""
+    return ", ".join(f"{name} {seconds} s" for name, seconds in by_name.items()) or "–"
+
+
+def _rate(value: float | None) -> str:
+    """A rate with thousands separators, or "–" when there is none."""
+    return "–" if value is None else f"{value:,}"

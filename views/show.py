@@ -12,8 +12,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from corpus.manifest import RUN_FILE
-from views.stats import has_table, iter_output_table
+from views.stats import has_table, iter_output_table, latest_run
 from corpus.storage import Location
 
 _COLOURS = {"PERSON": "\x1b[1;36m", "ORG": "\x1b[1;33m", "MONEY": "\x1b[1;32m"}
@@ -47,8 +46,11 @@ class DocumentView:
 
 
 def load_view(out: Location, doc_id: str) -> DocumentView:
-    """Read one document, its entities, its sentences and those of the documents aligned with it; KeyError if it is unknown."""
-    docs = Location(out.read_json(RUN_FILE)["docs"])
+    """Read one document, its entities, its sentences and those of the documents aligned with it.
+
+    KeyError if the document is unknown; FileNotFoundError when OUT has no `_run.json` (see `latest_run`).
+    """
+    docs = Location(latest_run(out).docs)
     doc, shard = _find_document(docs, doc_id)
     view = DocumentView(
         doc=doc,

@@ -1,4 +1,4 @@
-"""Numbers about a run's output, read from `_run.json`, the manifests and the tables.
+"""Numbers about a run's output, read from its run records (corpus/records.py) and its tables.
 
 `corpus_stats` is the one source of every number: `polycorpus stats --json` prints it and the HTML
 report draws it, so the two never disagree. Tables are read one part file at a time and folded into
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpus.manifest import RUN_FILE, read_manifests
+from corpus.records import RUN_FILE, RUNS_DIR, Manifest, RunRecord, _parse, read_manifests, read_run_record
 from corpus.storage import Location
 
 TOP_ENTITIES = 10  # names listed per language and label
@@ -34,36 +35,67 @@ def iter_output_table(out: Location, table: str, columns: list[str] | None = Non
         yield out.read_table(table, name, columns=columns)
 
 
-def read_output_table(out: Location, table: str, columns: list[str] | None = None) -> pa.Table | None:
-    """All part files of one output table concatenated, or None when the table was not written."""
-    parts = list(iter_output_table(out, table, columns))
-    return pa.concat_tables(parts) if parts else None
-
-
 def has_table(out: Location, table: str) -> bool:
     """Whether any part file of `table` was written under OUT."""
     return bool(out.list(table, suffix=".parquet"))
 
 
-def shard_status(out: Location) -> dict[str, Any]:
-    """Shards done, failed and pending, from the manifests and the documents folder named in `_run.json`."""
-    if not out.exists(RUN_FILE):
+def latest_run(out: Location) -> RunRecord:
+    """The record of the latest run under OUT that did any work (`OUT/_run.json`).
+
+    FileNotFoundError when OUT has none (not an output of `polycorpus run`); RecordError when it cannot be read.
+    """
+    run = read_run_record(out)
+    if run is None:
         raise FileNotFoundError(f"{out.url} has no {RUN_FILE}: is it the OUT folder of `polycorpus run`?")
-    run = out.read_json(RUN_FILE)
-    shards = Location(run["docs"]).list(suffix=".parquet")
-    manifests = read_manifests(out)
-    states: dict[str, list[str]] = {"done": [], "failed": [], "pending": []}
+    return run
+
+
+def past_runs(out: Location) -> list[RunRecord]:
+    """Every run recorded under `OUT/_runs/`, no-op reruns included, oldest first (run ids sort by start time).
+
+    RecordError names a record that cannot be read.
+    """
+    return [_parse(RunRecord, out, RUNS_DIR, name) for name in out.list(RUNS_DIR, suffix=".json")]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class ShardStatus:
+    """The shards of the latest run's documents folder, by the state of their manifests.
+
+    `shards`, `done` and `pending` are shard file names (`part-00000.parquet`) in name order; `failed`
+    maps each failed shard to its manifest's error message.
+    """
+
+    docs: str
+    shards: list[str]
+    done: list[str]
+    failed: dict[str, str]
+    pending: list[str]
+
+
+def shard_status(out: Location) -> ShardStatus:
+    """Shards done, failed and pending under OUT, from the manifests and the documents folder of `_run.json`.
+
+    FileNotFoundError when OUT has no `_run.json`; RecordError when a record cannot be read.
+    """
+    return _shard_status(latest_run(out), read_manifests(out))
+
+
+def _shard_status(run: RunRecord, manifests: dict[str, Manifest]) -> ShardStatus:
+    shards = Location(run.docs).list(suffix=".parquet")
+    done: list[str] = []
+    failed: dict[str, str] = {}
+    pending: list[str] = []
     for shard in shards:
-        status = manifests.get(shard, {}).get("status", "pending")
-        states[status if status in states else "pending"].append(shard)
-    return {
-        "docs": run["docs"],
-        "tasks": run["tasks"],
-        "shards": len(shards),
-        **{state: names for state, names in states.items()},
-        "tasks_done": {s: manifests[s].get("tasks", []) for s in states["done"]},
-        "errors": {s: manifests[s].get("error") for s in states["failed"]},
-    }
+        manifest = manifests.get(shard)
+        if manifest is None:
+            pending.append(shard)
+        elif manifest.status == "failed":
+            failed[shard] = manifest.error or ""
+        else:
+            done.append(shard)
+    return ShardStatus(docs=run.docs, shards=shards, done=done, failed=failed, pending=pending)
 
 
 def distribution(counts: Counter, bins: int | list[float] | None = None) -> dict[str, Any]:
@@ -103,40 +135,50 @@ def _number(value: float) -> int | float:
 
 
 def corpus_stats(out: Location) -> dict[str, Any]:
-    """Every number of the report: corpus per language, entities, links, alignments, errors and run info."""
-    status = shard_status(out)
-    languages, lengths = _corpus(out, Location(status["docs"]))
+    """Every number of the report: corpus per language, entities, links, alignments, errors, the latest real run and every run.
+
+    The keys are those README.md lists under "status, stats". FileNotFoundError when OUT has no
+    `_run.json`; RecordError when a record cannot be read.
+    """
+    run = latest_run(out)
+    manifests = read_manifests(out)
+    status = _shard_status(run, manifests)
+    languages, lengths, part_tokens = _corpus(out, Location(run.docs))
     totals = {key: sum(v[key] for v in languages.values()) for key in ("documents", "sentences", "tokens")}
     error_types = _errors(out)
     return {
         "languages": languages,
         "totals": totals,
-        "shards": {state: len(status[state]) for state in ("done", "failed", "pending")},
+        "shards": {"done": len(status.done), "failed": len(status.failed), "pending": len(status.pending)},
         "errors": sum(row["count"] for row in error_types),
         "error_types": error_types,
-        "failed_shards": status["errors"],
+        "failed_shards": status.failed,
         "lengths": lengths,
         "entities": _entities(out) if has_table(out, "entities") else None,
         "entity_links": _entity_links(out) if has_table(out, "entity_links") else None,
         "alignments": _alignments(out) if has_table(out, "alignments") else None,
-        "run": _run_info(out, totals),
+        "run": _run_info(run, manifests, part_tokens),
+        "runs": [_run_summary(record) for record in past_runs(out)],
     }
 
 
-def _corpus(out: Location, docs: Location) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, Any]]]:
-    """Documents, sentences and tokens per language, and their length distributions."""
+def _corpus(out: Location, docs: Location) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, Any]], dict[str, int]]:
+    """Documents, sentences and tokens per language, their length distributions, and tokens per part file of the tokens table."""
     languages: dict[str, dict[str, int]] = defaultdict(lambda: {"documents": 0, "sentences": 0, "tokens": 0})
     doc_chars: dict[str, Counter] = defaultdict(Counter)
     sents_per_doc: dict[str, Counter] = defaultdict(Counter)
     tokens_per_sent: dict[str, Counter] = defaultdict(Counter)
+    part_tokens: dict[str, int] = {}
     for name in docs.list(suffix=".parquet"):
         part = docs.read_table(name, columns=["lang", "text"])
         chars = pa.table({"lang": part.column("lang"), "n": pc.utf8_length(part.column("text"))})
         for row in _summed(chars, ["lang", "n"], []).to_pylist():
             languages[row["lang"]]["documents"] += row["count_all"]
             doc_chars[row["lang"]][row["n"]] += row["count_all"]
-    for part in iter_output_table(out, "tokens", columns=["doc_id", "lang", "tokens"]):
+    for name in out.list("tokens", suffix=".parquet"):
+        part = out.read_table("tokens", name, columns=["doc_id", "lang", "tokens"])
         lengths = pa.table({"doc_id": part.column("doc_id"), "lang": part.column("lang"), "n": pc.list_value_length(part.column("tokens"))})
+        part_tokens[name] = pc.sum(lengths.column("n")).as_py() or 0
         for row in _summed(lengths, ["lang", "n"], []).to_pylist():
             tokens_per_sent[row["lang"]][row["n"]] += row["count_all"]
             languages[row["lang"]]["sentences"] += row["count_all"]
@@ -153,7 +195,7 @@ def _corpus(out: Location, docs: Location) -> tuple[dict[str, dict[str, int]], d
         }
         for lang in ordered
     }
-    return {lang: languages[lang] for lang in ordered}, lengths_by_lang
+    return {lang: languages[lang] for lang in ordered}, lengths_by_lang, part_tokens
 
 
 def _errors(out: Location) -> list[dict[str, Any]]:
@@ -331,32 +373,50 @@ def _mean(total: float, n: int) -> float | None:
     return round(total / n, 4) if n else None
 
 
-def _run_info(out: Location, totals: dict[str, int]) -> dict[str, Any]:
-    """The last run's record (config, tasks, versions, wall time) and per-shard times and throughput from the manifests."""
-    run = out.read_json(RUN_FILE)
-    manifests = read_manifests(out)
-    shards = {
-        shard: {key: m.get(key) for key in ("status", "tasks", "documents", "rows", "errors", "seconds", "timings")}
-        for shard, m in sorted(manifests.items())
-    }
-    stages: Counter = Counter()
-    for s in shards.values():
-        if s["status"] == "done":
-            stages.update(s["timings"] or {})
-    busy = sum(s["seconds"] or 0.0 for s in shards.values() if s["status"] == "done")
-    documents = sum(s["documents"] or 0 for s in shards.values() if s["status"] == "done")
+def _run_summary(run: RunRecord) -> dict[str, Any]:
+    """One run in a line: id, start (UTC, ISO 8601), wall seconds, tasks, documents read and shards done, skipped and failed (counts)."""
     return {
-        "docs": run["docs"],
-        "started": run.get("started"),
-        "seconds": run.get("seconds"),
-        "tasks": run.get("tasks"),
-        "config": run.get("config"),
-        "config_hash": run.get("config_hash"),
-        "python": run.get("python"),
-        "versions": run.get("versions", {}),
-        "shards": shards,
-        "busy_seconds": round(busy, 4),
-        "stage_seconds": {stage: round(seconds, 4) for stage, seconds in sorted(stages.items())},
-        "documents_per_second": round(documents / busy, 3) if busy else None,
-        "tokens_per_second": round(totals["tokens"] / busy, 3) if busy else None,
+        "run_id": run.run_id,
+        "started": run.started,
+        "seconds": run.seconds,
+        "tasks": run.tasks,
+        "documents": run.documents,
+        "shards_done": len(run.shards_done),
+        "shards_skipped": len(run.shards_skipped),
+        "shards_failed": len(run.shards_failed),
+    }
+
+
+def _run_info(run: RunRecord, manifests: dict[str, Manifest], part_tokens: dict[str, int]) -> dict[str, Any]:
+    """The latest run that did work, its throughput on wall time, and per-shard work from the manifests.
+
+    Rates are per run, on wall time (`seconds`, the whole run: start-up, corpus steps and writes included):
+    `documents_per_second` is the documents this run's shard jobs read (`RunRecord.documents`) over it;
+    `tokens_per_second` the tokens in the tokens table's part files of the shards this run did, over it
+    (the same documents, counted in tokens; `tokens` is None when none of those part files exists).
+    Both are None when the run did no shard or took no time. `worker_seconds` (summed over the run's
+    shards) and `task_seconds` (summed per task and annotation) add up the work of every worker, so
+    with several workers they exceed the wall time: they say where the work went, never how fast.
+    `phases` are wall seconds per phase. `shards` holds every manifest under OUT, earlier runs' included.
+    """
+    done_parts = [shard for shard in run.shards_done if shard in part_tokens]
+    tokens = sum(part_tokens[shard] for shard in done_parts) if done_parts else None
+    timed = bool(run.shards_done) and run.seconds > 0
+    return {
+        **_run_summary(run),
+        "docs": run.docs,
+        "config": run.config,
+        "config_hash": run.config_hash,
+        "python": run.python,
+        "versions": run.versions,
+        "tokens": tokens,
+        "phases": {phase: round(seconds, 4) for phase, seconds in run.phases.items()},
+        "worker_seconds": round(sum(run.shard_seconds.values()), 4),
+        "task_seconds": {task: round(seconds, 4) for task, seconds in sorted(run.task_seconds.items())},
+        "documents_per_second": round(run.documents / run.seconds, 3) if timed else None,
+        "tokens_per_second": round(tokens / run.seconds, 3) if timed and tokens is not None else None,
+        "shards": {
+            shard: m.model_dump(include={"status", "tasks", "documents", "rows", "errors", "seconds", "timings"})
+            for shard, m in sorted(manifests.items())
+        },
     }
