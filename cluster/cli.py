@@ -124,11 +124,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     from corpus.storage import Location
 
     status = shard_status(Location(args.out))
-    print(f"docs: {status['docs']}")
-    print(f"shards: {status['shards']}  done: {len(status['done'])}  pending: {len(status['pending'])}  failed: {len(status['failed'])}")
-    for shard in status["failed"]:
-        print(f"failed {shard}: {status['errors'][shard]}")
-    for shard in status["pending"]:
+    print(f"docs: {status.docs}")
+    print(f"shards: {len(status.shards)}  done: {len(status.done)}  pending: {len(status.pending)}  failed: {len(status.failed)}")
+    for shard, message in status.failed.items():
+        print(f"failed {shard}: {message}")
+    for shard in status.pending:
         print(f"pending {shard}")
     return 0
 

@@ -1,4 +1,4 @@
-"""The `report` and `show` subcommands: argument parsing and printing; the work lives in corpus/report.py and corpus/show.py."""
+"""The `report` and `show` subcommands: argument parsing and printing; the work lives in views/report.py and views/show.py."""
 
 from __future__ import annotations
 

@@ -169,6 +169,11 @@ def read_run_record(out: Location) -> RunRecord | None:
     return _parse(RunRecord, out, RUN_FILE) if out.exists(RUN_FILE) else None  # type: ignore[return-value]
 
 
+def read_runs(out: Location) -> list[RunRecord]:
+    """Every run recorded under OUT/_runs/, no-op reruns included, oldest first (run ids sort by start time); RecordError names an unreadable one."""
+    return [_parse(RunRecord, out, RUNS_DIR, name) for name in out.list(RUNS_DIR, suffix=".json")]  # type: ignore[misc]
+
+
 @dataclass(frozen=True)
 class ShardState:
     """What a rerun must do for one shard: the tasks left, or nothing."""

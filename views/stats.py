@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpus.records import RUN_FILE, RUNS_DIR, Manifest, RunRecord, _parse, read_manifests, read_run_record
+from corpus.records import RUN_FILE, Manifest, RunRecord, read_manifests, read_run_record, read_runs
 from corpus.storage import Location
 
 TOP_ENTITIES = 10  # names listed per language and label
@@ -49,14 +49,6 @@ def latest_run(out: Location) -> RunRecord:
     if run is None:
         raise FileNotFoundError(f"{out.url} has no {RUN_FILE}: is it the OUT folder of `polycorpus run`?")
     return run
-
-
-def past_runs(out: Location) -> list[RunRecord]:
-    """Every run recorded under `OUT/_runs/`, no-op reruns included, oldest first (run ids sort by start time).
-
-    RecordError names a record that cannot be read.
-    """
-    return [_parse(RunRecord, out, RUNS_DIR, name) for name in out.list(RUNS_DIR, suffix=".json")]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -158,7 +150,7 @@ def corpus_stats(out: Location) -> dict[str, Any]:
         "entity_links": _entity_links(out) if has_table(out, "entity_links") else None,
         "alignments": _alignments(out) if has_table(out, "alignments") else None,
         "run": _run_info(run, manifests, part_tokens),
-        "runs": [_run_summary(record) for record in past_runs(out)],
+        "runs": [_run_summary(record) for record in read_runs(out)],
     }
 
 
