@@ -32,7 +32,7 @@ from views.stats import corpus_stats
 
 README = REPO / "README.md"
 OUTPUTS = ("demo-out", "work")
-RUN_HERE = {"status", "stats", "report", "show", "export", "tokenize", "entities"}
+RUN_HERE = {"status", "stats", "report", "show", "export", "tokenize", "entities", "tasks"}
 NOT_RUN = {
     "ingest": "the sample_full_run fixture ingests the sample itself; the other examples need files the repository does not have",
     "run": "the sample_full_run fixture runs the sample itself (in-process); the examples start Dask clusters",
