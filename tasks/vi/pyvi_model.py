@@ -3,7 +3,7 @@
 pyvi stores its CRF as a pickled sklearn_crfsuite.CRF whose state holds the python-crfsuite model
 file's bytes. Unpickling it the usual way imports scikit-learn (~1.5 s per worker) and writes a temp
 file; a restricted unpickler pulls out only the model bytes and opens them in memory instead, with
-its attributes renamed to 2 bytes each (tasks/crfsuite_model.py).
+its attributes renamed to 2 bytes each (tasks/vi/crfsuite_model.py).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class PyviModel:
     tagger: pycrfsuite.Tagger
     model_bytes: bytes  # crfsuite reads the model in place: these bytes must outlive the tagger
     # The feature strings the CRF has weights for (it ignores all others), each with the 2-byte name the
-    # tagger's model knows it by (tasks/crfsuite_model.py: same weights, cheaper to pass).
+    # tagger's model knows it by (tasks/vi/crfsuite_model.py: same weights, cheaper to pass).
     attributes: dict[str, bytes]
     syllable_ids: dict[str, int]  # each syllable of the n-gram lexicon, numbered from 1
     bi_grams: frozenset[int]  # the lexicon's two-syllable lines, as ngram_key of their syllables' ids

@@ -31,7 +31,6 @@ FIXES: tuple[str, ...] = (
     "dates",  # 12/3/2020, 3/2020, 12-3-2020 and 2020-03-12 are one token
     "line_breaks",  # no word crosses a line break
 )
-USER_DICT = "user_dict"  # words of the user dictionary are one token each (names differences too)
 
 # Abbreviations that keep their period even before a space ("TP. Hồ Chí Minh", "PGS.TS. Lê A");
 # so do initials ("anh H.") and a capital run glued to the next word ("TP.HCM").
@@ -125,8 +124,6 @@ class _Syllable(NamedTuple):
     gram3: int
     flags: int  # _BLOCKS_JOIN | _TITLE_INITIAL | _ABBREVIATION | _IS_NEWLINE | _GAP_BREAKS_LINE
     lower: str
-
-
 
 
 def _surface(piece: str) -> str:
