@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from tasks.entities.money import MoneyPolicy, find_money
-from tasks.entities.types import Entity, EntityOptions, normalize
+from tasks.entities.types import Entity, EntityOptions, normalize, overlaps
 from tasks.spacy.annotate import Annotated, annotate
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
@@ -41,7 +41,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
     money = _money(text, lang, options)
     out = [e for e in money]
     for m in mentions:
-        if any(m.start < e.end and e.start < m.end for e in money):
+        if any(overlaps(m, e) for e in money):
             continue
         surface = text[m.start : m.end]
         out.append(Entity(m.start, m.end, m.label, surface, m.norm or normalize(surface), None, None, m.source, m.score))

@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 
 SHIPPED = Path(__file__).parent / "data" / "companies.tsv"
 
+
 class GazetteerError(ValueError):
     """A gazetteer file that cannot be read; the message names the file and line."""
 

@@ -9,15 +9,11 @@ counts as the group's full name that ends with it), MONEY by equal amount and cu
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from tasks.entities.rules import is_confident
-
-if TYPE_CHECKING:
-    from tasks.entities.extract import Entity, EntityOptions
+from tasks.entities.types import Entity, EntityOptions, overlaps, whole_word
 
 PROJECTION_SCORE = 0.6
 
@@ -79,10 +75,10 @@ def project(docs: list[GroupDoc]) -> dict[str, list[Entity]]:
                 continue  # typed two ways, or only in this document
             (label,) = labels
             model = next(e for d in docs for e in d.entities if e.text == text and e.label == label)
-            for match in re.finditer(rf"(?<!\w){re.escape(text)}(?!\w)", doc.text):
-                start, end = match.span()
-                if all(end <= e.start or start >= e.end for e in entities):
-                    entities.append(replace(model, start=start, end=end, source="projection", score=PROJECTION_SCORE))
+            for match in whole_word(text).finditer(doc.text):
+                projected = replace(model, start=match.start(), end=match.end(), source="projection", score=PROJECTION_SCORE)
+                if not any(overlaps(projected, e) for e in entities):
+                    entities.append(projected)
         out[doc.doc_id] = sorted(entities, key=_order)
     return out
 

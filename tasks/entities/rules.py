@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
+from tasks.entities.types import overlaps, whole_word
 
 CUES_PATH = Path(__file__).parent / "data" / "entity_cues.json"
 MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG"}
@@ -31,6 +31,7 @@ PRIORITY_CUE = 40
 PRIORITY_MODEL = 30
 PRIORITY_ROLE = 20
 PRIORITY_ALIAS = 10
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -83,7 +84,7 @@ def select(mentions: Iterable[Mention]) -> list[Mention]:
     """Non-overlapping mentions, sorted by start: higher priority first, then longer spans."""
     chosen: list[Mention] = []
     for m in sorted(mentions, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
-        if m.end > m.start and all(m.end <= c.start or m.start >= c.end for c in chosen):
+        if m.end > m.start and not any(overlaps(m, c) for c in chosen):
             chosen.append(m)
     return sorted(chosen, key=lambda m: m.start)
 
@@ -149,7 +150,7 @@ def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             surnames.add(words[-1])
     out = []
     for surname in surnames:
-        for match in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", text):
+        for match in whole_word(surname).finditer(text):
             following = text[match.end() : match.end() + 2]
             if len(following) == 2 and following[0] == " " and following[1].isupper():
                 continue  # part of a longer name: "Hà" of "Trần Hồng Hà" is not the "Hà" of "Hà Nội"

@@ -1,13 +1,15 @@
-"""The entity types every entity module shares: a mention (`Entity`), the task's options, and the canonical form of a name.
+"""What every entity module shares: a mention (`Entity`), the task's options, the canonical form of a name, and spans.
 
 Its own module so that the rules, links and the task import it without importing each other.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from tasks.base import option
 
@@ -42,3 +44,23 @@ def normalize(surface: str) -> str:
     """Canonical form of a PERSON / ORG mention: NFC, single spaces, curly apostrophes straightened."""
     text = unicodedata.normalize("NFC", surface).replace("’", "'")
     return " ".join(text.split()).strip(" .,;:")
+
+
+class Located(Protocol):
+    """A span of text by code-point offsets, end exclusive: an `Entity`, a rules `Mention`, a `Money`."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+def overlaps(a: Located, b: Located) -> bool:
+    """Whether the spans [a.start, a.end) and [b.start, b.end) intersect."""
+    return a.start < b.end and b.start < a.end
+
+
+def whole_word(text: str) -> re.Pattern[str]:
+    """A regex matching `text` literally where no word character (`\\w`) touches it on either side."""
+    return re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")
