@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from corpus.readers import BadRecord, Record, detect_format, read
+from corpus.records import ErrorRow
 from corpus.schemas import to_table
 from corpus.storage import Location
 
@@ -77,7 +78,7 @@ def _document(record: Record) -> dict:
 
 
 def _error_row(exc: BadRecord) -> dict:
-    return {"doc_id": None, "shard": "ingest", "stage": "ingest", "error_type": "BadRecord", "message": str(exc)}
+    return ErrorRow(None, "ingest", "ingest", "BadRecord", str(exc)).row()
 
 
 def plan_shards(docs: list[dict], shard_bytes: int) -> list[list[dict]]:
