@@ -26,7 +26,7 @@ from tasks.entities.extract import entities_for_texts  # noqa: E402
 from tasks.entities.types import EntityOptions  # noqa: E402
 from tasks.spacy.pipelines import LanguageSpec  # noqa: E402
 
-BATCH_SIZE = 64  # documents per nlp.pipe batch, as `run` takes them by default
+BATCH_SIZE = configuration.load().run.batch_size  # documents per nlp.pipe batch, as `run` takes them by default
 
 LABEL_MAP = {
     "PER": "PERSON", "PERSON": "PERSON", "Person": "PERSON", "NAME": "PERSON",

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cluster import config as configuration
+from cluster.languages import language_spec
 from corpus.schemas import to_table
 from tasks.entities.extract import entities_for_texts as find_entities
 from tasks.entities.extract import entities_from_doc, entity_record
@@ -18,12 +20,12 @@ from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.steps.entities import entity_tables
 
 OPTIONS = EntityOptions()
-SPECS = {"fr": LanguageSpec(model="fr_core_news_md", max_length=100_000)}  # the shipped config's French pipeline
+CONFIG = configuration.load()  # the shipped defaults: fr with its model, en and vi blank
 
 
 def entities_for_texts(texts: list[str], lang: str, options: EntityOptions) -> list[list[Entity]]:
     """Entities of `texts` with the pipeline the shipped config gives `lang`."""
-    return list(find_entities(texts, lang, options, SPECS.get(lang, LanguageSpec()), 64))
+    return list(find_entities(texts, lang, options, language_spec(CONFIG, lang), CONFIG.run.batch_size))
 
 FR = (
     "Lucas Beyer, ancien chercheur chez OpenAI, illustre parfaitement ce phénomène. Le mois dernier, "
