@@ -154,10 +154,7 @@ def main() -> None:
     if spd:
         print(f"\n{'method':12} {'sentences':>9} {'seconds':>8} {'s/1000':>7} {'vs smallest':>11}")
         for r in spd:
-            print(
-                f"{r['method']:12} {r['sentences']:>9} {r['seconds']:8.3f} {r['s_per_1000']:7.3f} "
-                f"{r['per_sentence_vs_smallest']:11.2f}"
-            )
+            print(f"{r['method']:12} {r['sentences']:>9} {r['seconds']:8.3f} {r['s_per_1000']:7.3f} {r['per_sentence_vs_smallest']:11.2f}")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"options": options.__dict__, "accuracy": acc, "speed": spd}, indent=2))

@@ -29,9 +29,15 @@ from tasks.spacy.pipelines import LanguageSpec  # noqa: E402
 BATCH_SIZE = configuration.load().run.batch_size  # documents per nlp.pipe batch, as `run` takes them by default
 
 LABEL_MAP = {
-    "PER": "PERSON", "PERSON": "PERSON", "Person": "PERSON", "NAME": "PERSON",
-    "ORG": "ORG", "Organisation": "ORG", "ORGANIZATION": "ORG",
-    "MONEY": "MONEY", "Money": "MONEY",
+    "PER": "PERSON",
+    "PERSON": "PERSON",
+    "Person": "PERSON",
+    "NAME": "PERSON",
+    "ORG": "ORG",
+    "Organisation": "ORG",
+    "ORGANIZATION": "ORG",
+    "MONEY": "MONEY",
+    "Money": "MONEY",
 }
 LABELS = ("PERSON", "ORG", "MONEY")
 # Leading words the Vietnamese check accepts inside a predicted span (eval README).
@@ -237,7 +243,9 @@ def eval_speed(eval_dir: Path, options: EntityOptions, specs: dict[str, Language
     for name, lang, spec in runs:
         texts = samples[lang]
         list(entities_for_texts(texts[:10], lang, options, spec, BATCH_SIZE))  # load the pipeline outside the timing
-        out[name] = {"words_per_s": words_per_second(texts, lambda ts: list(entities_for_texts(ts, lang, options, spec, BATCH_SIZE)), repeats)}
+        out[name] = {
+            "words_per_s": words_per_second(texts, lambda ts, lang=lang, spec=spec: list(entities_for_texts(ts, lang, options, spec, BATCH_SIZE)), repeats)
+        }
     out["fr_core_news_sm.full"] = {"words_per_s": words_per_second(samples["fr"], lambda ts: list(full_sm.pipe(ts)), repeats)}
     base = out["fr_core_news_sm.full"]["words_per_s"]
     for row in out.values():

@@ -16,6 +16,7 @@ bundled sample and of the texts in EVAL (alignment and NER sets), shuffled with 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -27,8 +28,9 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psutil
 
@@ -181,10 +183,8 @@ class RssSampler:
     def _poll(self) -> None:
         while not self._done.wait(0.2):
             for process in self.processes:
-                try:
+                with contextlib.suppress(psutil.Error):
                     self.peak_mb = max(self.peak_mb, process.memory_info().rss / 2**20)
-                except psutil.Error:
-                    pass
 
     @staticmethod
     def _cpu(process: psutil.Process) -> float:
@@ -277,7 +277,9 @@ def main() -> None:
     for name in ways:
         ratio = base / medians[name] if base else float("nan")
         cpu_ratio = cpu_medians[name] / cpu_medians["plain"] if "plain" in cpu_medians else float("nan")
-        print(f"{name:<8}{medians[name]:>10.1f}{len(records) / medians[name]:>9.1f}{ratio:>9.2f}{cpu_medians[name]:>9.1f}{cpu_ratio:>11.2f}{max(rss[name]):>13.0f}")
+        print(
+            f"{name:<8}{medians[name]:>10.1f}{len(records) / medians[name]:>9.1f}{ratio:>9.2f}{cpu_medians[name]:>9.1f}{cpu_ratio:>11.2f}{max(rss[name]):>13.0f}"
+        )
 
     rss_by_shards = {}
     for count in [int(c) for c in args.rss_shards.split(",") if c.strip()]:

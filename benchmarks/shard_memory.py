@@ -11,8 +11,8 @@ generated like benchmarks/scaling.py (fr, vi, en news-like documents of 1-3 KB).
 from __future__ import annotations
 
 import argparse
-import json
 import gc
+import json
 import multiprocessing
 import tempfile
 from pathlib import Path
@@ -89,8 +89,15 @@ def main() -> None:
             proc.start()
             baseline, peak = queue.get()
             proc.join()
-            results.append({"mb": round(megabytes, 2), "docs": len(records), "baseline_mb": round(baseline), "peak_mb": round(peak),
-                            "growth_per_mb": round((peak - baseline) / megabytes, 1)})
+            results.append(
+                {
+                    "mb": round(megabytes, 2),
+                    "docs": len(records),
+                    "baseline_mb": round(baseline),
+                    "peak_mb": round(peak),
+                    "growth_per_mb": round((peak - baseline) / megabytes, 1),
+                }
+            )
     print(f"tasks {args.tasks}")
     print(f"{'shard MB':>9}{'docs':>7}{'baseline MB':>13}{'peak MB':>9}{'growth MB/MB':>14}")
     for r in results:

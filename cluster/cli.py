@@ -80,7 +80,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     log.info(
         "ingested %d documents into %d shards under %s/documents (%d bad records skipped, %d duplicates dropped)",
-        result.documents, len(result.shards), args.out.rstrip("/"), result.skipped, result.duplicates,
+        result.documents,
+        len(result.shards),
+        args.out.rstrip("/"),
+        result.skipped,
+        result.duplicates,
     )
     return 0
 
@@ -120,8 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from views.stats import shard_status
     from corpus.storage import Location
+    from views.stats import shard_status
 
     status = shard_status(Location(args.out))
     print(f"docs: {status.docs}")
@@ -134,8 +138,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from views.stats import corpus_stats
     from corpus.storage import Location
+    from views.stats import corpus_stats
 
     stats = corpus_stats(Location(args.out))
     if args.json:
@@ -219,8 +223,7 @@ def task_listing() -> list[dict[str, Any]]:
             "requires": list(task.requires),
             "corpus_step": task.corpus.table if task.corpus is not None else None,
             "options": [
-                {"name": f.name, "type": str(f.type), "default": f.default, "doc": f.metadata.get("doc", "")}
-                for f in dataclasses.fields(task.options)
+                {"name": f.name, "type": str(f.type), "default": f.default, "doc": f.metadata.get("doc", "")} for f in dataclasses.fields(task.options)
             ],
         }
         for task in registered().values()

@@ -151,8 +151,16 @@ def kubernetes_spec(cfg: ClusterConfig) -> dict[str, Any]:
     )
     worker = spec["spec"]["worker"]["spec"]["containers"][0]
     worker["args"] = [
-        "dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nthreads", str(cfg.threads_per_worker),
-        "--dashboard", "--dashboard-address", "8788", *_lifetime_args(kube),
+        "dask",
+        "worker",
+        "--name",
+        "$(DASK_WORKER_NAME)",
+        "--nthreads",
+        str(cfg.threads_per_worker),
+        "--dashboard",
+        "--dashboard-address",
+        "8788",
+        *_lifetime_args(kube),
     ]
     return spec
 

@@ -178,7 +178,7 @@ def _options_section(options: type) -> type[_Section]:
     return create_model(f"{options.__name__}Section", __base__=_Section, **fields)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _file_model(options: tuple[tuple[str, type], ...]) -> type[Config]:
     """The shape of a config file: `Config`'s sections plus one for each (task name, options dataclass) with fields."""
     sections: dict[str, Any] = {}
@@ -336,6 +336,8 @@ def _check_cluster(cluster: ClusterConfig) -> None:
             if value is not None:
                 parse(value)
         except (ValueError, TypeError, KeyError):
-            raise ConfigError(f"cluster.{section}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}") from None
+            raise ConfigError(
+                f"cluster.{section}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}"
+            ) from None
     if cluster.slurm.cores < 1:
         raise ConfigError(f"cluster.slurm.cores must be at least 1, got {cluster.slurm.cores}")

@@ -8,8 +8,8 @@ take the same code path, and `--cluster sync` is the same loop without Dask, for
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
 from abc import abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from distributed import Client, as_completed
@@ -23,14 +23,18 @@ class Executor(MapReduce):
     dashboard_link: str | None = None
 
     @abstractmethod
-    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
+    def map_unordered(
+        self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None
+    ) -> Iterator[tuple[Any, Any]]:
         """Call `fn(item, *shared)` for every item, retried up to `retries` times; yield (item, result or exception)."""
 
 
 class SyncExecutor(InProcess, Executor):
     """Everything in this process, one item after the other."""
 
-    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
+    def map_unordered(
+        self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None
+    ) -> Iterator[tuple[Any, Any]]:
         """Call `fn(item, *shared)` on each item, retrying up to `retries` times, and yield each outcome."""
         for item in items:
             for _ in range(retries + 1):
@@ -49,7 +53,9 @@ class DaskExecutor(Executor):
         self.client = client
         self.dashboard_link = client.dashboard_link
 
-    def map_unordered(self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None) -> Iterator[tuple[Any, Any]]:
+    def map_unordered(
+        self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None
+    ) -> Iterator[tuple[Any, Any]]:
         """Submit `fn(item, *shared)` for every item, then yield (item, result or exception) in completion order."""
         futures = {}
         for item in items:

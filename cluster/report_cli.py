@@ -9,16 +9,16 @@ import sys
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from views.report import write_report
     from corpus.storage import Location
+    from views.report import write_report
 
     print(write_report(Location(args.out)))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from views.show import load_view, render
     from corpus.storage import Location
+    from views.show import load_view, render
 
     try:
         view = load_view(Location(args.out), args.doc_id)
@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="one document with its entities highlighted and its aligned translation side by side")
     p.add_argument("out", metavar="OUT")
     p.add_argument("doc_id", metavar="DOC_ID")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="ANSI highlights (auto: when stdout is a terminal and NO_COLOR is unset)")
+    p.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="ANSI highlights (auto: when stdout is a terminal and NO_COLOR is unset)"
+    )
     p.add_argument("--width", type=int, help="columns (default: the terminal's width, 120 when not a terminal)")
     p.set_defaults(func=cmd_show)

@@ -104,7 +104,19 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
                 if runs and shard not in summary.failed:
                     jobs.append(replace(template, shard=shard, runs=runs, already_done=tuple(sorted(done.get(shard, set()) - {r.task.name for r in runs}))))
             if jobs:
-                _run_phase(executor, out, phase, jobs, [replace(template, shard=s) for s in shards if s not in summary.failed], config, force, summary, results, progress, done)
+                _run_phase(
+                    executor,
+                    out,
+                    phase,
+                    jobs,
+                    [replace(template, shard=s) for s in shards if s not in summary.failed],
+                    config,
+                    force,
+                    summary,
+                    results,
+                    progress,
+                    done,
+                )
         progress.close()
     summary.done = sorted({r.manifest.shard for r in results} - set(summary.failed))
     summary.seconds = round(time.time() - started, 3)
@@ -113,8 +125,17 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
 
 
 def _run_phase(
-    executor: Executor, out: Location, phase: list[Task], jobs: list[ShardJob], every_shard: list[ShardJob], config: Config,
-    force: bool, summary: RunSummary, results: list[JobResult], progress: Progress, done: dict[str, set[str]],
+    executor: Executor,
+    out: Location,
+    phase: list[Task],
+    jobs: list[ShardJob],
+    every_shard: list[ShardJob],
+    config: Config,
+    force: bool,
+    summary: RunSummary,
+    results: list[JobResult],
+    progress: Progress,
+    done: dict[str, set[str]],
 ) -> None:
     """One phase: the corpus step of its first task if it has one, then one job per shard."""
     lead = phase[0]
@@ -171,7 +192,9 @@ def _corpus_value(executor: Executor, out: Location, task: Task, config: Config,
 
 def _fail(out: Location, job: ShardJob, message: str, summary: RunSummary) -> None:
     summary.failed[job.shard] = message
-    write_manifest(out, Manifest(shard=job.shard, status="failed", tasks=list(job.already_done), failed_tasks=list(job.todo), config_hash=job.config_hash, error=message))
+    write_manifest(
+        out, Manifest(shard=job.shard, status="failed", tasks=list(job.already_done), failed_tasks=list(job.todo), config_hash=job.config_hash, error=message)
+    )
     log.error("shard %s failed: %s", job.shard, message)
 
 

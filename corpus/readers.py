@@ -148,11 +148,7 @@ def _read_whole(path: str) -> str:
 
 
 def _txt(path: str, fmt: str) -> Iterator[Record | BadRecord]:
-    files = (
-        sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".txt"))
-        if os.path.isdir(path)
-        else [path]
-    )
+    files = sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".txt")) if os.path.isdir(path) else [path]
     for file in files:
         lang, stem = _lang_and_stem(file)
         try:

@@ -86,8 +86,7 @@ class Location:
                 os.unlink(tmp)
             if isinstance(exc, OSError) and exc.errno in _UNWRITABLE:
                 raise OutputUnwritable(
-                    f"cannot write {final}: {exc.strerror}; free space there or choose another output folder, "
-                    "then rerun (finished shards are kept)"
+                    f"cannot write {final}: {exc.strerror}; free space there or choose another output folder, then rerun (finished shards are kept)"
                 ) from exc
             raise
 

@@ -7,8 +7,8 @@ use; `register` adds one in this process (tests, notebooks). `polycorpus tasks` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import importlib
+from collections.abc import Iterable
 from importlib import metadata
 
 from tasks.base import Task

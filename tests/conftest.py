@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "superstar-coders.jsonl"
 
 _WORDS = {
-    "en": "the company said on Monday that its new model beats every rival in tests and costs less".split(),
-    "fr": "la société a annoncé lundi que son nouveau modèle dépasse ses rivaux et coûte moins cher".split(),
-    "vi": "công ty cho biết hôm thứ hai rằng mô hình mới của họ vượt qua các đối thủ và rẻ hơn".split(),
+    "en": ["the", "company", "said", "on", "Monday", "that", "its", "new", "model", "beats", "every", "rival", "in", "tests", "and", "costs", "less"],
+    "fr": ["la", "société", "a", "annoncé", "lundi", "que", "son", "nouveau", "modèle", "dépasse", "ses", "rivaux", "et", "coûte", "moins", "cher"],
+    "vi": ["công", "ty", "cho", "biết", "hôm", "thứ", "hai", "rằng", "mô", "hình", "mới", "của", "họ", "vượt", "qua", "các", "đối", "thủ", "và", "rẻ", "hơn"],
 }
 
 

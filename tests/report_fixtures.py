@@ -65,8 +65,23 @@ def annotated_copy(sample_run: Path, dest: Path) -> Path:
                 found += [(m.start(), m.end(), surface, label, norm, amount, currency, link) for m in re.finditer(re.escape(surface), texts[doc_id])]
         for idx, (start, end, surface, label, norm, amount, currency, link) in enumerate(sorted(found)):
             lang = doc_id.rsplit("-", 1)[1]
-            entities.append({"doc_id": doc_id, "group_id": GROUP, "lang": lang, "ent_idx": idx, "label": label, "start": start, "end": end, "text": surface,
-                             "norm": norm, "amount": amount, "currency": currency, "source": "rule" if label == "MONEY" else "model", "score": None})
+            entities.append(
+                {
+                    "doc_id": doc_id,
+                    "group_id": GROUP,
+                    "lang": lang,
+                    "ent_idx": idx,
+                    "label": label,
+                    "start": start,
+                    "end": end,
+                    "text": surface,
+                    "norm": norm,
+                    "amount": amount,
+                    "currency": currency,
+                    "source": "rule" if label == "MONEY" else "model",
+                    "score": None,
+                }
+            )
             if link:
                 links.append({"group_id": GROUP, "link_id": link, "doc_id": doc_id, "ent_idx": idx, "lang": lang, "norm": norm})
     beads = [_bead(FR, VI, "fr", "vi", *b) for b in FR_VI] + [_bead(EN, FR, "en", "fr", *b) for b in EN_FR]
@@ -78,8 +93,17 @@ def annotated_copy(sample_run: Path, dest: Path) -> Path:
 
 
 def _bead(src: str, tgt: str, src_lang: str, tgt_lang: str, src_sents: list[int], tgt_sents: list[int], score: float | None) -> dict:
-    return {"group_id": GROUP, "src_doc_id": src, "tgt_doc_id": tgt, "src_lang": src_lang, "tgt_lang": tgt_lang,
-            "src_sents": src_sents, "tgt_sents": tgt_sents, "score": score, "method": "fixture"}
+    return {
+        "group_id": GROUP,
+        "src_doc_id": src,
+        "tgt_doc_id": tgt,
+        "src_lang": src_lang,
+        "tgt_lang": tgt_lang,
+        "src_sents": src_sents,
+        "tgt_sents": tgt_sents,
+        "score": score,
+        "method": "fixture",
+    }
 
 
 def write_empty(out: Path, table: str) -> None:

@@ -9,7 +9,6 @@ import pytest
 
 from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
 from tasks.align.files import align_corpus
-
 from tests.conftest import SAMPLE
 
 # For these tests only: split on obvious sentence ends, but not after a one-letter title ("M. Beyer").

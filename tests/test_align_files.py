@@ -7,7 +7,6 @@ from pathlib import Path
 
 from tasks.align.aligner import AlignOptions, Bead
 from tasks.align.files import align_files, format_bead
-
 from tests.conftest import SAMPLE
 from tests.test_align import sample_sentences
 

@@ -21,13 +21,22 @@ from tests.conftest import polycorpus, read_dir
 NFD = unicodedata.normalize("NFD", "Việt Nam tăng trưởng mạnh.")
 DOCS = [
     {"doc_id": "good-en", "group_id": "g1", "lang": "en", "text": "The company said on Monday that it would grow. Sales rose by ten percent."},
-    {"doc_id": "good-fr", "group_id": "g1", "lang": "fr", "text": "La société a annoncé lundi qu'elle allait croître. Les ventes ont augmenté de dix pour cent."},
+    {
+        "doc_id": "good-fr",
+        "group_id": "g1",
+        "lang": "fr",
+        "text": "La société a annoncé lundi qu'elle allait croître. Les ventes ont augmenté de dix pour cent.",
+    },
     {"doc_id": "alone-fr", "group_id": "g2", "lang": "fr", "text": "Un seul article, sans traduction. Il reste seul."},
     {"doc_id": "empty", "lang": "en", "text": ""},
     {"doc_id": "blank", "lang": "en", "text": " \n\t \u3000 "},
     {"doc_id": "nfd", "lang": "vi", "text": NFD},
     {"doc_id": "controls", "lang": "en", "text": "Bell\x07 and\x00nul, esc\x1b[31m red\x1b[0m; zero\u200bwidth\u200d join \ufeffBOM\u2060 end.\x7f"},
-    {"doc_id": "mixed", "lang": "en", "text": "Apple paid $5 million. La société Meta a payé 3 millions d'euros. Công ty trả 100 triệu USD. 苹果公司支付了五百万美元。"},
+    {
+        "doc_id": "mixed",
+        "lang": "en",
+        "text": "Apple paid $5 million. La société Meta a payé 3 millions d'euros. Công ty trả 100 triệu USD. 苹果公司支付了五百万美元。",
+    },
     {"doc_id": "dutch-1", "lang": "nl", "text": "Mark Rutte zei dat Shell 5 miljoen euro betaalde."},
     {"doc_id": "dutch-2", "lang": "nl", "text": "Jan de Vries werkt bij Philips."},
 ]
@@ -237,7 +246,7 @@ def test_lowered_max_length_chunks_with_exact_offsets(tmp_path: Path) -> None:
 
 
 def test_20_mb_document_through_tokenize(tmp_path: Path) -> None:
-    words = "The company said on Monday that its new model beats every rival in tests, and costs less. ".split(" ")
+    words = ["The", "company", "said", "on", "Monday", "that", "its", "new", "model", "beats", "every", "rival", "in", "tests,", "and", "costs", "less.", ""]
     line = " ".join(words[i % len(words)] for i in range(4_000_000))
     assert len(line) >= 20_000_000
     src, dest = tmp_path / "big.txt", tmp_path / "big.tok"

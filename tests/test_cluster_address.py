@@ -50,7 +50,13 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     folder = tmp_path_factory.mktemp("dask")
     file = folder / "scheduler.json"
     common = {"cwd": folder, "stdin": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
-    procs = [subprocess.Popen([BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", file], stdout=(folder / "scheduler.log").open("w"), **common)]
+    procs = [
+        subprocess.Popen(
+            [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", file],
+            stdout=(folder / "scheduler.log").open("w"),
+            **common,
+        )
+    ]
     try:
         _wait_for(file.exists, 60, "the scheduler file")
         for i in range(2):

@@ -96,7 +96,7 @@ def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
     sbatch = templates.joinpath("slurm.sbatch")
     assert subprocess.run(["bash", "-n", str(sbatch)], capture_output=True).returncode == 0
     text = sbatch.read_text()
-    assert "dask\" scheduler --scheduler-file" in text and "--nthreads 1" in text and "--lifetime" in text
+    assert 'dask" scheduler --scheduler-file' in text and "--nthreads 1" in text and "--lifetime" in text
     assert "--cluster address --scheduler-file" in text
     job = yaml.safe_load(templates.joinpath("kubernetes-daskjob.yaml").read_text())
     assert job["kind"] == "DaskJob"

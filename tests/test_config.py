@@ -73,7 +73,10 @@ def test_bad_cluster_values_are_named(cluster: dict, message: str) -> None:
 
 
 def test_free_form_sections_take_any_keys_and_replace_the_default(tmp_path: Path) -> None:
-    path = _file(tmp_path, "cluster:\n  storage_options:\n    s3: {endpoint_url: 'http://127.0.0.1:9000', anon: false}\n  kubernetes:\n    resources: {limits: {memory: 2Gi}}\n")
+    path = _file(
+        tmp_path,
+        "cluster:\n  storage_options:\n    s3: {endpoint_url: 'http://127.0.0.1:9000', anon: false}\n  kubernetes:\n    resources: {limits: {memory: 2Gi}}\n",
+    )
     cluster = configuration.load(path).cluster
     assert cluster.storage_options == {"s3": {"endpoint_url": "http://127.0.0.1:9000", "anon": False}}
     assert cluster.kubernetes.resources == {"limits": {"memory": "2Gi"}}
@@ -137,7 +140,13 @@ def test_the_record_is_json_with_credentials_hidden() -> None:
     recorded = configuration.load(None, {"cluster": {"storage_options": storage}, "align": {"pairs": ["fr-vi"]}}).recorded()
     assert json.loads(json.dumps(recorded)) == recorded
     assert recorded["cluster"]["storage_options"] == {
-        "s3": {"endpoint_url": "http://minio:9000", "key": "<redacted>", "secret": "<redacted>", "client_kwargs": {"aws_session_token": "<redacted>"}, "anon": False}
+        "s3": {
+            "endpoint_url": "http://minio:9000",
+            "key": "<redacted>",
+            "secret": "<redacted>",
+            "client_kwargs": {"aws_session_token": "<redacted>"},
+            "anon": False,
+        }
     }
     assert recorded["align"]["pairs"] == ["fr-vi"] and recorded["entities"]["dollar"] == "USD"
     assert recorded["languages"]["fr"] == {"model": "fr_core_news_md", "user_dict": None, "max_length": 100000}

@@ -15,7 +15,9 @@ from tasks.base import Rows, ShardData, Task, option
 from tasks.registry import register, unregister
 from tests.conftest import SAMPLE, generated_jsonl, polycorpus, read_dir
 
-SCHEMA = pa.schema([pa.field("doc_id", pa.string(), nullable=False), pa.field("lang", pa.string(), nullable=False), pa.field("words", pa.int32(), nullable=False)])
+SCHEMA = pa.schema(
+    [pa.field("doc_id", pa.string(), nullable=False), pa.field("lang", pa.string(), nullable=False), pa.field("words", pa.int32(), nullable=False)]
+)
 
 
 @dataclass(frozen=True)

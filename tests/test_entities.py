@@ -27,6 +27,7 @@ def entities_for_texts(texts: list[str], lang: str, options: EntityOptions) -> l
     """Entities of `texts` with the pipeline the shipped config gives `lang`."""
     return list(find_entities(texts, lang, options, language_spec(CONFIG, lang), CONFIG.run.batch_size))
 
+
 FR = (
     "Lucas Beyer, ancien chercheur chez OpenAI, illustre parfaitement ce phénomène. Le mois dernier, "
     "il a annoncé son départ pour rejoindre Meta.\n\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from views.export import ExportError, export_pairs
 from corpus.schemas import to_table
 from corpus.storage import Location
+from views.export import ExportError, export_pairs
 
 FR = ["Bonjour.", "Il pleut\taujourd'hui.", "Demain aussi.", "Fin & suite <ici>."]
 VI = ["Xin chào.", "Hôm nay trời mưa.", "Ngày mai cũng vậy.", "Hết."]
@@ -27,8 +27,17 @@ def out(tmp_path: Path) -> Path:
     location.write_table("sentences", to_table("sentences", sentences), "sentences", "part-00000.parquet")
     beads = [((0,), (0,), 0.9), ((1,), (1,), 0.8), ((2,), (), 0.1), ((), (2,), 0.1), ((3,), (3,), 0.2)]
     rows = [
-        {"group_id": "g", "src_doc_id": "d-fr", "tgt_doc_id": "d-vi", "src_lang": "fr", "tgt_lang": "vi",
-         "src_sents": list(s), "tgt_sents": list(t), "score": score, "method": "test"}
+        {
+            "group_id": "g",
+            "src_doc_id": "d-fr",
+            "tgt_doc_id": "d-vi",
+            "src_lang": "fr",
+            "tgt_lang": "vi",
+            "src_sents": list(s),
+            "tgt_sents": list(t),
+            "score": score,
+            "method": "test",
+        }
         for s, t, score in beads
     ]
     location.write_table("alignments", to_table("alignments", rows), "alignments", "part-00000.parquet")

@@ -6,6 +6,7 @@ sorted row hashes), with no stray part or temporary files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -54,7 +55,7 @@ def manifests(out: Path) -> dict[str, dict]:
 def stray_files(out: Path) -> list[Path]:
     """Temporary files, and part files of shards that have no done manifest."""
     done = {m["shard"].removesuffix(".parquet") for m in manifests(out).values() if m["status"] == "done"}
-    stray = [p for p in out.rglob(".*.tmp")]
+    stray = list(out.rglob(".*.tmp"))
     stray += [p for t in TABLES for p in (out / t).glob("part-*.parquet") if p.stem not in done]
     return stray
 
@@ -82,10 +83,8 @@ def wait_for_manifests(out: Path, at_least: int, proc: subprocess.Popen, timeout
 
 def kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL a process we started in its own session, and whatever it started, then reap it."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.communicate(timeout=30)  # reaps it and closes its pipes
 
 
@@ -115,8 +114,14 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen]]
     scheduler_file = tmp_path / "scheduler.json"
     dask = str(Path(sys.executable).with_name("dask"))
     procs = [
-        subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-                         env=env(), cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+            env=env(),
+            cwd=REPO,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     ]
     try:
         deadline = time.monotonic() + 60
@@ -125,8 +130,14 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen]]
             time.sleep(0.1)
         for _ in range(2):
             procs.append(
-                subprocess.Popen([dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
-                                 env=env(), cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.Popen(
+                    [dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+                    env=env(),
+                    cwd=REPO,
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
             )
         from distributed import Client
 
@@ -141,8 +152,15 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen]]
 def test_killed_worker_is_replaced_and_every_document_appears_once(docs: Path, clean: Path, dask_cluster, tmp_path: Path) -> None:
     scheduler_file, procs = dask_cluster
     out = tmp_path / "out"
-    run = subprocess.Popen(cli("run", docs, out, *RUN, "--scheduler-file", scheduler_file), env=env(), cwd=REPO,
-                           start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        cli("run", docs, out, *RUN, "--scheduler-file", scheduler_file),
+        env=env(),
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for_manifests(out, 1, run)
         os.kill(procs[1].pid, signal.SIGKILL)  # a worker dies with a shard in hand
@@ -159,8 +177,9 @@ def test_killed_worker_is_replaced_and_every_document_appears_once(docs: Path, c
 
 def test_killed_run_resumes_only_unfinished_shards(docs: Path, clean: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = subprocess.Popen(cli("run", docs, out, *RUN, "--workers", "1"), env=env(), cwd=REPO,
-                           start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        cli("run", docs, out, *RUN, "--workers", "1"), env=env(), cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         wait_for_manifests(out, 1, run)
     finally:
@@ -226,8 +245,9 @@ def assert_one_clear_error(stderr: str, out: Path, reason: str) -> None:
 def test_file_size_limit_stops_with_one_message_and_no_partial_files(docs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    result = subprocess.run(cli("run", docs, out, *RUN, "--cluster", "sync"), env=env(), cwd=REPO, capture_output=True, text=True,
-                            timeout=300, preexec_fn=_limit_file_size(1500))
+    result = subprocess.run(
+        cli("run", docs, out, *RUN, "--cluster", "sync"), env=env(), cwd=REPO, capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size(1500)
+    )
     assert result.returncode != 0
     assert_one_clear_error(result.stderr, out, "File too large")
     assert stray_files(out) == [] and manifests(out) == {}

@@ -20,8 +20,10 @@ def test_jsonl_round_trip_with_meta_and_nfc(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     decomposed = "Vie\u0302\u0323t Nam"  # NFD
     src.write_text(
-        json.dumps({"doc_id": "a", "group_id": "g", "lang": "vi", "title": "T", "text": decomposed, "source": "s", "url": "http://x"}) + "\n"
-        + json.dumps({"text": "Hello.", "lang": "en"}) + "\n",
+        json.dumps({"doc_id": "a", "group_id": "g", "lang": "vi", "title": "T", "text": decomposed, "source": "s", "url": "http://x"})
+        + "\n"
+        + json.dumps({"text": "Hello.", "lang": "en"})
+        + "\n",
         encoding="utf-8",
     )
     assert polycorpus("ingest", src, tmp_path / "out") == 0
@@ -138,8 +140,10 @@ def test_non_empty_out_needs_overwrite(tmp_path: Path) -> None:
 def test_detect_lang_fills_missing_languages(tmp_path: Path) -> None:
     src = tmp_path / "nolang.jsonl"
     src.write_text(
-        json.dumps({"text": "Le marché de l'intelligence artificielle connaît une valorisation record."}) + "\n"
-        + json.dumps({"text": "Thị trường trí tuệ nhân tạo đang được định giá ở mức gần như phi lý."}) + "\n",
+        json.dumps({"text": "Le marché de l'intelligence artificielle connaît une valorisation record."})
+        + "\n"
+        + json.dumps({"text": "Thị trường trí tuệ nhân tạo đang được định giá ở mức gần như phi lý."})
+        + "\n",
         encoding="utf-8",
     )
     assert polycorpus("ingest", src, tmp_path / "out", "--detect-lang") == 0

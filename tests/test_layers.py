@@ -186,10 +186,7 @@ def _cycle_through(graph: dict[str, dict[str, Import]], component: set[str]) -> 
 
 def test_no_import_cycles() -> None:
     graph = _edges()
-    described = [
-        " -> ".join(f"{a} ({graph[a][b].where()})" for a, b in zip(cycle, cycle[1:])) + f" -> {cycle[-1]}"
-        for cycle in _cycles(graph)
-    ]
+    described = [" -> ".join(f"{a} ({graph[a][b].where()})" for a, b in zip(cycle, cycle[1:])) + f" -> {cycle[-1]}" for cycle in _cycles(graph)]
     assert not described, "import cycles:\n" + "\n".join(described)
 
 
@@ -204,11 +201,7 @@ LAYERS = [
 
 @pytest.mark.parametrize(("package", "forbidden", "why"), LAYERS, ids=[f"{p}-{'-'.join(sorted(f))}" for p, f, _ in LAYERS])
 def test_layer_imports(package: str, forbidden: set[str], why: str) -> None:
-    bad = [
-        f"{imp.where()}: {imp.target}"
-        for imp in IMPORTS
-        if imp.module.split(".")[0] == package and imp.target.split(".")[0] in forbidden
-    ]
+    bad = [f"{imp.where()}: {imp.target}" for imp in IMPORTS if imp.module.split(".")[0] == package and imp.target.split(".")[0] in forbidden]
     assert not bad, f"{why}:\n" + "\n".join(bad)
 
 

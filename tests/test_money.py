@@ -246,8 +246,42 @@ def test_every_iso_code_of_the_data(lang: str, codes: str) -> None:
         assert found(f"Paid 7 {code}.", "en") == [(f"7 {code}", "7", code)]
 
 
-PIECES = ["1", "23", "456", "7890", " ", "\u00a0", ",", ".", "'", "’", "-", "$", "€", "US$", "USD", "m", "bn", "T", "k",
-          "million", "millions", "milliard", "d'", "de ", "euros", "tỷ", "triệu", "nghìn", "đồng", "đ", "đô la", "a ", "hai ", "\n"]
+PIECES = [
+    "1",
+    "23",
+    "456",
+    "7890",
+    " ",
+    "\u00a0",
+    ",",
+    ".",
+    "'",
+    "’",
+    "-",
+    "$",
+    "€",
+    "US$",
+    "USD",
+    "m",
+    "bn",
+    "T",
+    "k",
+    "million",
+    "millions",
+    "milliard",
+    "d'",
+    "de ",
+    "euros",
+    "tỷ",
+    "triệu",
+    "nghìn",
+    "đồng",
+    "đ",
+    "đô la",
+    "a ",
+    "hai ",
+    "\n",
+]
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,10 +7,9 @@ a small random `max_length` forces the chunking path.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from tasks.entities.extract import entities_for_texts
 from tasks.entities.types import EntityOptions
@@ -19,7 +18,9 @@ from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.steps.tokenize import sentence_rows
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}
-TRICKY = " \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u2029\xa0\u3000\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\u0301\u0323\u0300.!?…,;:'\"«»()-–_/$€£¥₫%0123456789aAđĐươệ"
+TRICKY = (
+    " \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u2029\xa0\u3000\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\u0301\u0323\u0300.!?…,;:'\"«»()-–_/$€£¥₫%0123456789aAđĐươệ"
+)
 TEXTS = st.text(st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(TRICKY)), max_size=250)
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,16 +12,39 @@ from corpus.storage import Location
 
 # Written by polycorpus before the typed records (main at 624f72e), key for key.
 OLD_DONE = {
-    "config_hash": "ca1b4f0390f4b299", "documents": 156, "errors": 0, "host": "vm", "pid": 2150,
+    "config_hash": "ca1b4f0390f4b299",
+    "documents": 156,
+    "errors": 0,
+    "host": "vm",
+    "pid": 2150,
     "rows": {"alignments": 349, "entities": 16, "entity_links": 0, "sentences": 412, "tokens": 412},
-    "seconds": 0.1744, "shard": "part-00000.parquet", "status": "done", "tasks": ["align", "entities", "tokenize"],
+    "seconds": 0.1744,
+    "shard": "part-00000.parquet",
+    "status": "done",
+    "tasks": ["align", "entities", "tokenize"],
     "timings": {"align": 0.6345, "annotate.en": 0.0139, "annotate.fr": 0.1077, "annotate.vi": 0.0363},
 }
-OLD_FAILED = {"shard": "part-00001.parquet", "status": "failed", "tasks": [], "failed_tasks": ["tokenize"], "config_hash": "ca1b4f0390f4b299", "error": "ShardError: x"}
+OLD_FAILED = {
+    "shard": "part-00001.parquet",
+    "status": "failed",
+    "tasks": [],
+    "failed_tasks": ["tokenize"],
+    "config_hash": "ca1b4f0390f4b299",
+    "error": "ShardError: x",
+}
 OLD_RUN = {
-    "docs": "/data/documents", "config": {}, "config_hash": "ca1b4f0390f4b299", "tasks": ["tokenize"], "started": "2026-11-29T21:40:00Z",
-    "seconds": 4.2, "shards_done": ["part-00000.parquet"], "shards_skipped": [], "shards_failed": {}, "shard_seconds": {"part-00000.parquet": 4.1},
-    "python": "3.11.7", "versions": {"polycorpus": "0.1.0"},
+    "docs": "/data/documents",
+    "config": {},
+    "config_hash": "ca1b4f0390f4b299",
+    "tasks": ["tokenize"],
+    "started": "2026-11-29T21:40:00Z",
+    "seconds": 4.2,
+    "shards_done": ["part-00000.parquet"],
+    "shards_skipped": [],
+    "shards_failed": {},
+    "shard_seconds": {"part-00000.parquet": 4.1},
+    "python": "3.11.7",
+    "versions": {"polycorpus": "0.1.0"},
 }
 
 

@@ -16,13 +16,21 @@ import duckdb
 import pytest
 from PIL import Image
 
-from views.stats import distribution, shard_status
 from corpus.records import write_run_record
 from corpus.storage import Location
 from tests.conftest import polycorpus
 from tests.report_fixtures import SHARD, annotated_copy, fail_shard, replaced, rewrite_run, run_record, write_empty
+from views.stats import distribution, shard_status
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +92,13 @@ def _duckdb_counts(out: Path) -> dict[str, int]:
     def table(name: str) -> str:
         return f"read_parquet('{out}/{name}/*.parquet')"
 
-    counts.update({f"languages.{lang}.documents": n for lang, n in duckdb.sql(f"SELECT lang, count(*) FROM read_parquet('{docs}/*.parquet') GROUP BY lang").fetchall()})
+    counts.update(
+        {f"languages.{lang}.documents": n for lang, n in duckdb.sql(f"SELECT lang, count(*) FROM read_parquet('{docs}/*.parquet') GROUP BY lang").fetchall()}
+    )
     counts.update({f"languages.{lang}.sentences": n for lang, n in duckdb.sql(f"SELECT lang, count(*) FROM {table('sentences')} GROUP BY lang").fetchall()})
-    counts.update({f"languages.{lang}.tokens": int(n) for lang, n in duckdb.sql(f"SELECT lang, sum(len(tokens)) FROM {table('tokens')} GROUP BY lang").fetchall()})
+    counts.update(
+        {f"languages.{lang}.tokens": int(n) for lang, n in duckdb.sql(f"SELECT lang, sum(len(tokens)) FROM {table('tokens')} GROUP BY lang").fetchall()}
+    )
     for key in ("documents", "sentences", "tokens"):
         counts[f"totals.{key}"] = sum(n for k, n in counts.items() if k.startswith("languages.") and k.endswith(f".{key}"))
     counts["errors"] = _one(f"SELECT count(*) FROM {table('errors')}")
@@ -175,7 +187,7 @@ def test_distribution_summarises_counts() -> None:
     dist = distribution(Counter({1: 2, 2: 1, 10: 1}))
     assert (dist["n"], dist["min"], dist["median"], dist["p90"], dist["max"], dist["mean"]) == (4, 1, 1, 10, 10, 3.5)
     assert sum(dist["counts"]) == 4 and len(dist["edges"]) == len(dist["counts"]) + 1 == 11
-    wide = distribution(Counter({v: 1 for v in range(0, 1000, 7)}))
+    wide = distribution(Counter(dict.fromkeys(range(0, 1000, 7), 1)))
     assert len(wide["counts"]) == 30 and sum(wide["counts"]) == wide["n"]
     assert distribution(Counter())["n"] == 0
 

@@ -27,7 +27,13 @@ def test_each_entity_is_linked_across_the_two_documents(sample_full_run: Path) -
     for link in read_dir(sample_full_run / "entity_links").to_pylist():
         ent = entities[(link["doc_id"], link["ent_idx"])]
         clusters.setdefault(link["link_id"], set()).add((ent["lang"], ent["text"]))
-    for fr_text, vi_text in (("Lucas Beyer", "Lucas Beyer"), ("Mark Zuckerberg", "Mark Zuckerberg"), ("OpenAI", "OpenAI"), ("Meta", "Meta"), ("100 millions de dollars", "100 triệu USD")):
+    for fr_text, vi_text in (
+        ("Lucas Beyer", "Lucas Beyer"),
+        ("Mark Zuckerberg", "Mark Zuckerberg"),
+        ("OpenAI", "OpenAI"),
+        ("Meta", "Meta"),
+        ("100 millions de dollars", "100 triệu USD"),
+    ):
         assert any({("fr", fr_text), ("vi", vi_text)} <= members for members in clusters.values()), fr_text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from corpus.schemas import SCHEMA_VERSION, SchemaError, TABLES, to_table
+from corpus.schemas import SCHEMA_VERSION, TABLES, SchemaError, to_table
 from corpus.storage import Location
 
 
@@ -30,11 +30,15 @@ def test_mistyped_value_is_rejected() -> None:
 
 def test_written_file_carries_schema_version_and_rejects_nulls(tmp_path) -> None:
     out = Location(str(tmp_path))
-    out.write_table("errors", to_table("errors", [{"doc_id": None, "shard": "s", "stage": "x", "error_type": "E", "message": "m"}]), "errors", "part-00000.parquet")
+    out.write_table(
+        "errors", to_table("errors", [{"doc_id": None, "shard": "s", "stage": "x", "error_type": "E", "message": "m"}]), "errors", "part-00000.parquet"
+    )
     meta = pq.read_schema(tmp_path / "errors" / "part-00000.parquet").metadata
     assert meta[b"polycorpus.schema_version"] == SCHEMA_VERSION.encode()
     assert meta[b"polycorpus.table"] == b"errors"
     with pytest.raises(SchemaError, match="'shard' has nulls"):
-        out.write_table("errors", to_table("errors", [{"doc_id": None, "shard": None, "stage": "x", "error_type": "E", "message": "m"}]), "errors", "bad.parquet")
+        out.write_table(
+            "errors", to_table("errors", [{"doc_id": None, "shard": None, "stage": "x", "error_type": "E", "message": "m"}]), "errors", "bad.parquet"
+        )
     assert not (tmp_path / "errors" / "bad.parquet").exists()
     assert [p.name for p in (tmp_path / "errors").iterdir()] == ["part-00000.parquet"]

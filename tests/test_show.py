@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from views.show import _cells, wrap
 from tests.conftest import polycorpus
 from tests.report_fixtures import EN, FR, VI, annotated_copy
+from views.show import _cells, wrap
 
 FR_3 = "[3] Lucas Beyer, ancien chercheur"
 VI_3 = "[3] Lucas Beyer, cựu nghiên cứu viên"

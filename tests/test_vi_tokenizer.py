@@ -61,7 +61,7 @@ def test_sample_words_through_the_pipeline(nlp):
     [
         SAMPLE,
         "Hà\nNội là thủ đô của Việt Nam.\n\nTP.HCM đông dân nhất, theo thống kê ngày 12/3/2020.",
-        "Ông Nguyễn Văn A. nói: \"Giá vàng tăng 1.500 đồng, tức 7,5%...\" - xem http://vnexpress.net nhé",
+        'Ông Nguyễn Văn A. nói: "Giá vàng tăng 1.500 đồng, tức 7,5%..." - xem http://vnexpress.net nhé',
     ],
 )
 def test_without_fixes_the_segmentation_is_pyvis(text):
@@ -139,8 +139,41 @@ def test_whitespace_follows_spacys_convention(nlp):
 
 # Vietnamese-ish text: syllables with and without diacritics, capitals, punctuation, digits, all whitespace kinds.
 _pieces = st.sampled_from(
-    ["Việt", "Nam", "nghiên", "cứu", "viên", "AI", "TP", "HCM", "12", "3", "2020", "1.500", "7,5", "Hà", "Nội",
-     ".", ",", "...", "/", "-", "\"", "(", ")", "ạ", "\u0301", "đ", "OpenAI", " ", "  ", "\n", "\t", "\r\n", "\u00a0"]
+    [
+        "Việt",
+        "Nam",
+        "nghiên",
+        "cứu",
+        "viên",
+        "AI",
+        "TP",
+        "HCM",
+        "12",
+        "3",
+        "2020",
+        "1.500",
+        "7,5",
+        "Hà",
+        "Nội",
+        ".",
+        ",",
+        "...",
+        "/",
+        "-",
+        '"',
+        "(",
+        ")",
+        "ạ",
+        "\u0301",
+        "đ",
+        "OpenAI",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\r\n",
+        "\u00a0",
+    ]
 )
 
 
@@ -202,8 +235,40 @@ def test_pipe_works_on_batches(nlp):
 
 # Syllables that exercise each of the syllabifier's patterns (and its shortcuts for plain words).
 _syllables = st.sampled_from(
-    ["Việt", "nam", "nghiên", "cứu", "Hà", "nội", "AI", "TP", "Tp", "Mr", "ThS", "x2", "2x", "12", "3", "2020",
-     "1.500", "7,5", "12/3", "a@b.com", "http://x.vn", "_", ".", ",", "...", ":", "-", "->", "\"", "(", "’", "ạ\u0301"]
+    [
+        "Việt",
+        "nam",
+        "nghiên",
+        "cứu",
+        "Hà",
+        "nội",
+        "AI",
+        "TP",
+        "Tp",
+        "Mr",
+        "ThS",
+        "x2",
+        "2x",
+        "12",
+        "3",
+        "2020",
+        "1.500",
+        "7,5",
+        "12/3",
+        "a@b.com",
+        "http://x.vn",
+        "_",
+        ".",
+        ",",
+        "...",
+        ":",
+        "-",
+        "->",
+        '"',
+        "(",
+        "’",
+        "ạ\u0301",
+    ]
 )
 
 

@@ -19,8 +19,8 @@ import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from views.stats import has_table, iter_output_table
 from corpus.storage import Location
+from views.stats import has_table, iter_output_table
 
 FORMATS = ("tsv", "moses", "tmx")
 _BREAKS = re.compile(r"[\t\r\n\v\f\u0085\u2028\u2029]+")

@@ -14,8 +14,8 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from views.stats import corpus_stats
 from corpus.storage import Location
+from views.stats import corpus_stats
 
 REPORT_FILE = "report.html"
 LABELS = ("PERSON", "ORG", "MONEY")
@@ -75,7 +75,7 @@ class _Plots:
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"plot{self.count}"}):
             fig.savefig(sink, format="svg", metadata={"Date": None})
         text = sink.getvalue()
-        return f'<figure>{text[text.index("<svg"):]}<figcaption>{_e(caption)}</figcaption></figure>'
+        return f"<figure>{text[text.index('<svg') :]}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
 def _figure() -> tuple[Figure, Any]:
@@ -124,9 +124,15 @@ def _overview(stats: dict[str, Any], plots: _Plots) -> str:
     summary = []
     for lang, dists in stats["lengths"].items():
         for name, dist in dists.items():
-            summary.append(f"<td>{_e(lang)}</td><td>{_e(name.replace('_', ' '))}</td>" + "".join(_num(dist[k]) for k in ("n", "min", "median", "p90", "max", "mean")))
+            summary.append(
+                f"<td>{_e(lang)}</td><td>{_e(name.replace('_', ' '))}</td>" + "".join(_num(dist[k]) for k in ("n", "min", "median", "p90", "max", "mean"))
+            )
     figures = []
-    for name, xlabel in (("document_chars", "characters per document"), ("sentences_per_document", "sentences per document"), ("tokens_per_sentence", "tokens per sentence")):
+    for name, xlabel in (
+        ("document_chars", "characters per document"),
+        ("sentences_per_document", "sentences per document"),
+        ("tokens_per_sentence", "tokens per sentence"),
+    ):
         fig, ax = _figure()
         for lang, dists in stats["lengths"].items():
             dist = dists[name]
@@ -152,7 +158,9 @@ def _entities(stats: dict[str, Any], plots: _Plots) -> str:
         f"<td>{_e(lang)}</td>" + "".join(_num(counts.get(label, 0), f"entities.by_language.{lang}.{label}") for label in labels) + _num(sum(counts.values()))
         for lang, counts in ents["by_language"].items()
     ]
-    rows.append("<th>all</th>" + "".join(_num(ents["labels"].get(label, 0), f"entities.labels.{label}") for label in labels) + _num(ents["total"], "entities.total"))
+    rows.append(
+        "<th>all</th>" + "".join(_num(ents["labels"].get(label, 0), f"entities.labels.{label}") for label in labels) + _num(ents["total"], "entities.total")
+    )
     parts = [_table(["language", *labels, "all"], rows)]
     if ents["by_language"]:
         fig, ax = _figure()
@@ -190,10 +198,13 @@ def _links(stats: dict[str, Any]) -> str:
         return "<h3>Entities linked across languages</h3>" + _absent("entity_links")
     summary = (
         f"<p>{links['mentions']:,} linked mentions in {links['clusters']:,} clusters, "
-        f"<span data-stat=\"entity_links.cross_language\">{links['cross_language']:,}</span> of them across languages.</p>"
+        f'<span data-stat="entity_links.cross_language">{links["cross_language"]:,}</span> of them across languages.</p>'
     )
     langs = sorted({lang for ex in links["examples"] for lang in ex["names"]})
-    rows = [f"<td>{_e(ex['group_id'])}</td>" + "".join(f"<td>{_e(ex['names'].get(lang, ''))}</td>" for lang in langs) + _num(ex["mentions"]) for ex in links["examples"]]
+    rows = [
+        f"<td>{_e(ex['group_id'])}</td>" + "".join(f"<td>{_e(ex['names'].get(lang, ''))}</td>" for lang in langs) + _num(ex["mentions"])
+        for ex in links["examples"]
+    ]
     return "<h3>Entities linked across languages</h3>" + summary + (_table(["group", *langs, "mentions"], rows) if rows else "")
 
 
@@ -218,8 +229,14 @@ def _alignment(stats: dict[str, Any], plots: _Plots) -> str:
     parts.append(f'<div class="plots">{"".join(figures)}</div>')
     parts.append(_table(["bead type", "beads"], [f"<td>{_e(t)}</td>" + _num(n, f"alignments.bead_types.{t}") for t, n in align["bead_types"].items()]))
     pair_rows = [
-        f"<td>{_e(name)}</td>" + _num(p["document_pairs"]) + _num(p["beads"]) + _num(f"{p['src_aligned']:,} / {p['src_sentences']:,}")
-        + _num(_percent(p["src_coverage"])) + _num(f"{p['tgt_aligned']:,} / {p['tgt_sentences']:,}") + _num(_percent(p["tgt_coverage"])) + _num(p["mean_score"])
+        f"<td>{_e(name)}</td>"
+        + _num(p["document_pairs"])
+        + _num(p["beads"])
+        + _num(f"{p['src_aligned']:,} / {p['src_sentences']:,}")
+        + _num(_percent(p["src_coverage"]))
+        + _num(f"{p['tgt_aligned']:,} / {p['tgt_sentences']:,}")
+        + _num(_percent(p["tgt_coverage"]))
+        + _num(p["mean_score"])
         for name, p in align["pairs"].items()
     ]
     parts.append(
@@ -228,7 +245,9 @@ def _alignment(stats: dict[str, Any], plots: _Plots) -> str:
     )
     worst_rows = [
         f"<td><code>{_e(w['src_doc_id'])}</code></td><td><code>{_e(w['tgt_doc_id'])}</code></td><td>{_e(w['pair'])}</td>"
-        + _num(w["beads"]) + _num(w["null_beads"]) + _num(w["mean_score"])
+        + _num(w["beads"])
+        + _num(w["null_beads"])
+        + _num(w["mean_score"])
         for w in align["worst"]
     ]
     parts.append(
@@ -257,7 +276,9 @@ def _errors(stats: dict[str, Any]) -> str:
     if not stats["error_types"]:
         return failed + '<p>No errors: <span data-stat="errors">0</span> error rows.</p>'
     rows = [
-        f"<td>{_e(r['stage'])}</td><td>{_e(r['error_type'])}</td>" + _num(r["count"]) + f"<td><code>{_e(r['doc_id'] or '(whole shard)')}</code> in {_e(r['shard'])}: {_e(r['message'])}</td>"
+        f"<td>{_e(r['stage'])}</td><td>{_e(r['error_type'])}</td>"
+        + _num(r["count"])
+        + f"<td><code>{_e(r['doc_id'] or '(whole shard)')}</code> in {_e(r['shard'])}: {_e(r['message'])}</td>"
         for r in stats["error_types"]
     ]
     return failed + f'<p><span data-stat="errors">{stats["errors"]:,}</span> error rows.</p>' + _table(["stage", "type", "count", "example"], rows)
@@ -288,14 +309,21 @@ def _run(stats: dict[str, Any], plots: _Plots) -> str:
         ax.set_ylabel("shards")
         parts.append(f'<div class="plots">{plots.svg(fig, f"Time per shard ({len(seconds)} shards)")}</div>')
     rows = [
-        f"<td>{_e(shard)}</td><td>{_e(s['status'])}</td><td>{_e(', '.join(s['tasks']))}</td>" + _num(s["documents"]) + _num(s["seconds"])
+        f"<td>{_e(shard)}</td><td>{_e(s['status'])}</td><td>{_e(', '.join(s['tasks']))}</td>"
+        + _num(s["documents"])
+        + _num(s["seconds"])
         + _num(round(s["documents"] / s["seconds"], 2) if s["documents"] and s["seconds"] else None)
         for shard, s in run["shards"].items()
     ]
     parts.append(_table(["shard", "status", "tasks", "documents", "worker seconds", "documents/s (the shard's own time)"], rows))
     runs = [
-        f"<td><code>{_e(r['run_id'])}</code></td><td>{_e(r['started'])}</td>" + _num(r["seconds"]) + f"<td>{_e(', '.join(r['tasks']))}</td>"
-        + _num(r["documents"]) + _num(r["shards_done"]) + _num(r["shards_skipped"]) + _num(r["shards_failed"])
+        f"<td><code>{_e(r['run_id'])}</code></td><td>{_e(r['started'])}</td>"
+        + _num(r["seconds"])
+        + f"<td>{_e(', '.join(r['tasks']))}</td>"
+        + _num(r["documents"])
+        + _num(r["shards_done"])
+        + _num(r["shards_skipped"])
+        + _num(r["shards_failed"])
         for r in stats["runs"]
     ]
     parts.append("<h3>Runs</h3>" + _table(["run", "started", "wall seconds", "tasks", "documents", "shards done", "skipped", "failed"], runs))

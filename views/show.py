@@ -12,8 +12,8 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from views.stats import has_table, iter_output_table, latest_run
 from corpus.storage import Location
+from views.stats import has_table, iter_output_table, latest_run
 
 _COLOURS = {"PERSON": "\x1b[1;36m", "ORG": "\x1b[1;33m", "MONEY": "\x1b[1;32m"}
 _OTHER_COLOUR = "\x1b[1;35m"

@@ -333,7 +333,9 @@ def _alignments(out: Location) -> dict[str, Any]:
     bead_types = Counter({f"{row['src_n']}-{row['tgt_n']}": row["count_all"] for row in _regroup(types, ["src_n", "tgt_n"], []).to_pylist()})
     docs = _regroup(documents, ["src_doc_id", "tgt_doc_id", "pair"], _BEAD_SUMS).rename_columns({"count_all": "beads"})
     mean = pc.divide(docs.column("score_sum"), pc.if_else(pc.greater(docs.column("scored"), 0), docs.column("scored"), None).cast(pa.float64()))
-    worst = docs.append_column("mean_score", mean).sort_by([("mean_score", "ascending"), ("null_beads", "descending"), ("src_doc_id", "ascending"), ("tgt_doc_id", "ascending")])
+    worst = docs.append_column("mean_score", mean).sort_by(
+        [("mean_score", "ascending"), ("null_beads", "descending"), ("src_doc_id", "ascending"), ("tgt_doc_id", "ascending")]
+    )
     pairs = _summed(docs, ["pair"], [*_BEAD_SUMS, "beads"])
     return {
         "beads": sum(bead_types.values()),
@@ -355,7 +357,14 @@ def _alignments(out: Location) -> dict[str, Any]:
             for p in sorted(pairs.to_pylist(), key=lambda p: p["pair"])
         },
         "worst": [
-            {"src_doc_id": d["src_doc_id"], "tgt_doc_id": d["tgt_doc_id"], "pair": d["pair"], "beads": d["beads"], "null_beads": d["null_beads"], "mean_score": _mean(d["score_sum"], d["scored"])}
+            {
+                "src_doc_id": d["src_doc_id"],
+                "tgt_doc_id": d["tgt_doc_id"],
+                "pair": d["pair"],
+                "beads": d["beads"],
+                "null_beads": d["null_beads"],
+                "mean_score": _mean(d["score_sum"], d["scored"]),
+            }
             for d in worst.slice(0, WORST_DOCUMENTS).to_pylist()
         ],
     }
@@ -408,7 +417,6 @@ def _run_info(run: RunRecord, manifests: dict[str, Manifest], part_tokens: dict[
         "documents_per_second": round(run.documents / run.seconds, 3) if timed else None,
         "tokens_per_second": round(tokens / run.seconds, 3) if timed and tokens is not None else None,
         "shards": {
-            shard: m.model_dump(include={"status", "tasks", "documents", "rows", "errors", "seconds", "timings"})
-            for shard, m in sorted(manifests.items())
+            shard: m.model_dump(include={"status", "tasks", "documents", "rows", "errors", "seconds", "timings"}) for shard, m in sorted(manifests.items())
         },
     }

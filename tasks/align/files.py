@@ -26,9 +26,7 @@ def learn_lexicon(docs: Sequence[Document], src_lang: str, tgt_lang: str, option
     return learn_lexicons(InProcess(), [first_pass(_pairs(docs, src_lang, tgt_lang), options)], options).get((src_lang, tgt_lang))
 
 
-def align_corpus(
-    docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions, lexicon: Lexicon | None = None
-) -> list[list[Bead]]:
+def align_corpus(docs: Sequence[Document], src_lang: str, tgt_lang: str, options: AlignOptions, lexicon: Lexicon | None = None) -> list[list[Bead]]:
     """Beads of each document pair, all sharing one lexicon: `lexicon` if given, else one learned from them (Moore 2002)."""
     if lexicon is None:
         lexicon = learn_lexicon(docs, src_lang, tgt_lang, options)
@@ -41,9 +39,7 @@ def format_bead(bead: Bead) -> str:
     return f"[{', '.join(map(str, bead.src))}]:[{', '.join(map(str, bead.tgt))}]"
 
 
-def align_files(
-    pairs: list[tuple[str, str, str]], src_lang: str, tgt_lang: str, options: AlignOptions, split_sentences: bool = False
-) -> None:
+def align_files(pairs: list[tuple[str, str, str]], src_lang: str, tgt_lang: str, options: AlignOptions, split_sentences: bool = False) -> None:
     """Align each (src_file, tgt_file, out_file) and write one vecalign bead per line to out_file.
 
     Input files hold one sentence per line. With `split_sentences` they are running text instead:

@@ -65,12 +65,12 @@ def _accumulate(out: Table, src: list[str], tgt: list[str], probs: Table | None)
     sources = [NULL, *src]
     for t in tgt:
         if probs is None:
-            share = {s: 1.0 for s in sources}
+            share = dict.fromkeys(sources, 1.0)
         else:
             share = {s: probs.get(s, {}).get(t, 0.0) for s in sources}
         total = sum(share.values())
         if total <= 0.0:
-            share = {s: 1.0 for s in sources}
+            share = dict.fromkeys(sources, 1.0)
             total = float(len(sources))
         for s, value in share.items():
             if value:

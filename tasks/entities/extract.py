@@ -39,7 +39,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
         raise RuntimeError(f"the {lang!r} pipeline has no entity components: call tasks.entities.extract.add_entity_pipes on it")
     text = doc.text
     money = _money(text, lang, options)
-    out = [e for e in money]
+    out = list(money)
     for m in mentions:
         if any(overlaps(m, e) for e in money):
             continue
@@ -64,19 +64,21 @@ def entities_for_texts(texts: Iterable[str], lang: str, options: EntityOptions, 
 
 def entities_of(annotated: Annotated, lang: str, options: EntityOptions) -> list[Entity]:
     """The entities of one annotated document, chunk offsets added so they index the whole text."""
-    return [
-        replace(ent, start=ent.start + offset, end=ent.end + offset)
-        for offset, doc in annotated.chunks
-        for ent in entities_from_doc(doc, lang, options)
-    ]
+    return [replace(ent, start=ent.start + offset, end=ent.end + offset) for offset, doc in annotated.chunks for ent in entities_from_doc(doc, lang, options)]
 
 
 def entity_record(entity: Entity) -> dict:
     """One entity as the line tool prints it: amount as a decimal string (or null), score as a float."""
     return {
-        "start": entity.start, "end": entity.end, "label": entity.label, "text": entity.text, "norm": entity.norm,
-        "amount": f"{entity.amount:f}" if entity.amount is not None else None, "currency": entity.currency,
-        "source": entity.source, "score": entity.score,
+        "start": entity.start,
+        "end": entity.end,
+        "label": entity.label,
+        "text": entity.text,
+        "norm": entity.norm,
+        "amount": f"{entity.amount:f}" if entity.amount is not None else None,
+        "currency": entity.currency,
+        "source": entity.source,
+        "score": entity.score,
     }
 
 

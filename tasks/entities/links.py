@@ -93,9 +93,7 @@ def _resolve_surnames(final: dict[str, list[Entity]]) -> dict[str, list[Entity]]
                 full[words[-1]].add(ent.norm)
     out = {}
     for doc_id, entities in final.items():
-        out[doc_id] = [
-            replace(e, norm=next(iter(full[e.norm]))) if e.label == "PERSON" and len(full.get(e.norm, ())) == 1 else e for e in entities
-        ]
+        out[doc_id] = [replace(e, norm=next(iter(full[e.norm]))) if e.label == "PERSON" and len(full.get(e.norm, ())) == 1 else e for e in entities]
     return out
 
 

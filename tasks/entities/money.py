@@ -163,7 +163,7 @@ def _code_points(cell: str) -> frozenset[str]:
     return frozenset(chr(int(cp[2:], 16)) for cp in cell.split())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _language(lang: str) -> _Language:
     """The data of `lang`: its own rows of each kind, or the default rows, plus the rows for every language."""
     rows = _rows()

@@ -46,7 +46,7 @@ class Mention:
     norm: str | None = None  # canonical form when known (a gazetteer company's name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cues(lang: str) -> dict[str, frozenset[str] | tuple[tuple[str, ...], ...]]:
     """The cue lists of `lang` from tasks/entities/data/entity_cues.json (empty lists for a language it lacks).
 
@@ -70,7 +70,7 @@ def cue_sequences(lang: str, key: str) -> tuple[tuple[str, ...], ...]:
     return cues(lang).get(key + "_seq", ())  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cue_index(lang: str, key: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     """`cue_sequences(lang, key)` grouped by first word, longest first: what `matches_sequence` looks up."""
     index: dict[str, list[tuple[str, ...]]] = {}
@@ -170,7 +170,7 @@ class EntityRules:
         self.lang = lang
 
     def __call__(self, doc: Doc) -> Doc:
-        model = [e for e in doc.ents]
+        model = list(doc.ents)
         proposals: list[Mention] = []
         proposals += self._model_mentions(doc, model)
         proposals += self._gazetteer_mentions(doc, model)
@@ -357,6 +357,6 @@ def clean_person(doc: Doc, span: Span, lang: str) -> Span | None:
         return None  # "Le roi"
     if doc[end - 1].text in ("Jr", "Sr") and end < len(doc) and doc[end].text == "." and not doc[end - 1].whitespace_:
         return doc[start : end + 1]  # "Lon Chaney Jr." keeps its period
-    if 0 < start and end < len(doc) and doc[start - 1].text in QUOTES and doc[end].text in QUOTES:
+    if start > 0 and end < len(doc) and doc[start - 1].text in QUOTES and doc[end].text in QUOTES:
         return None
     return doc[start:end]

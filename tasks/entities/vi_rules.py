@@ -122,9 +122,9 @@ class ViEntities:
             return [self._mention(words, a, b, label, "rule", 0.9, PRIORITY_TITLE)]
         if _ends_with(before, self.org_nouns):
             return [self._mention(words, a, b, "ORG", "rule", 0.8, PRIORITY_CUE)]
-        if _ends_with(before, self.roles) or (_ends_with(before, self.role_links) and _ends_with(before.rsplit(" ", 1)[0], self.roles)):
-            if not person_name:
-                return [self._mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
+        after_role = _ends_with(before, self.roles) or (_ends_with(before, self.role_links) and _ends_with(before.rsplit(" ", 1)[0], self.roles))
+        if after_role and not person_name:
+            return [self._mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
         after = " ".join(w.text for w in words[b : b + 4]).lower()
         if after.startswith(",") and _starts_with(after[1:].strip(), self.roles) and n_syllables >= 2:
             return [self._mention(words, a, b, "PERSON", "rule", 0.8, PRIORITY_CUE)]

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 
 from tasks.spacy.sentence_starts import INSIDE, START, sent_starts, set_sent_starts
 
+
 def line_breaks(doc: Doc) -> Doc:
     """Mark sentence starts after paragraph breaks; with `doc._.lines_are_sentences`, after every line break."""
     every_line = doc._.lines_are_sentences

@@ -49,7 +49,7 @@ class PipelineError(RuntimeError):
     """A configured pipeline cannot be built (a model package is not installed, say)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_nlp(lang: str, spec: LanguageSpec, components: tuple[Components, ...] = ()) -> Language:
     """The pipeline of `lang` built from `spec`, then each task's `components`, once per process and cached.
 

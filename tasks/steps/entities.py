@@ -44,9 +44,21 @@ def entity_tables(documents: list[dict], entities_by_doc: dict[str, list[Entity]
             for idx, e in enumerate(final[d["doc_id"]]):
                 amount = e.amount.quantize(_AMOUNT_PLACES) if e.amount is not None else None
                 ent_rows.append(
-                    {"doc_id": d["doc_id"], "group_id": group_id, "lang": d["lang"], "ent_idx": idx, "label": e.label,
-                     "start": e.start, "end": e.end, "text": e.text, "norm": e.norm, "amount": amount,
-                     "currency": e.currency, "source": e.source, "score": e.score}
+                    {
+                        "doc_id": d["doc_id"],
+                        "group_id": group_id,
+                        "lang": d["lang"],
+                        "ent_idx": idx,
+                        "label": e.label,
+                        "start": e.start,
+                        "end": e.end,
+                        "text": e.text,
+                        "norm": e.norm,
+                        "amount": amount,
+                        "currency": e.currency,
+                        "source": e.source,
+                        "score": e.score,
+                    }
                 )
         link_rows += [
             {"group_id": group_id, "link_id": link.link_id, "doc_id": link.doc_id, "ent_idx": link.ent_idx, "lang": link.lang, "norm": link.norm}

@@ -34,9 +34,7 @@ FIXES: tuple[str, ...] = (
 
 # Abbreviations that keep their period even before a space ("TP. Hồ Chí Minh", "PGS.TS. Lê A");
 # so do initials ("anh H.") and a capital run glued to the next word ("TP.HCM").
-ABBREVIATIONS: frozenset[str] = frozenset(
-    {"TP", "TX", "TT", "Q", "P", "GS", "PGS", "TS", "ThS", "Th.S", "BS", "KS", "CN", "ĐH", "NXB", "Tp"}
-)
+ABBREVIATIONS: frozenset[str] = frozenset({"TP", "TX", "TT", "Q", "P", "GS", "PGS", "TS", "ThS", "Th.S", "BS", "KS", "CN", "ĐH", "NXB", "Tp"})
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _NEWLINE = "\n"
 _COMBINING = "\u0300-\u036f"
@@ -211,10 +209,7 @@ class VietnameseSegmenter:
         ends_word = never | (_ABBREVIATION if caps_period else 0) | (_GAP_BREAKS_LINE if line_breaks else 0)
         # A flags byte to a rules byte: bit 0, the syllable may continue the previous word; bit 1, it
         # may be continued by the next; bit 2, it is title-initial; bit 3, it is not.
-        self._rules = bytes(
-            (not f & never) | (not f & ends_word) << 1 | bool(f & _TITLE_INITIAL) << 2 | (not f & _TITLE_INITIAL) << 3
-            for f in range(256)
-        )
+        self._rules = bytes((not f & never) | (not f & ends_word) << 1 | bool(f & _TITLE_INITIAL) << 2 | (not f & _TITLE_INITIAL) << 3 for f in range(256))
         self.user_words = tuple(dict.fromkeys(w for w in (" ".join(u.split()) for u in user_words) if w))
         self._user_index = self._index_user_words(self.user_words)
 
@@ -345,11 +340,7 @@ def _spans(pieces: list[str], lead: int, joins: bytes) -> list[tuple[int, int]]:
     heads = list(compress(range(len(pieces)), joins.translate(_FLIP)))
     tails = [*heads[1:], len(pieces)]
     # A "\n" the CRF saw but that joined no word is whitespace, not a word.
-    return [
-        (starts[h], starts[t - 1] + len(_surface(pieces[t - 1])))
-        for h, t in zip(heads, tails)
-        if t - h > 1 or pieces[h][0] != _NEWLINE
-    ]
+    return [(starts[h], starts[t - 1] + len(_surface(pieces[t - 1]))) for h, t in zip(heads, tails) if t - h > 1 or pieces[h][0] != _NEWLINE]
 
 
 def _words_and_spaces(text: str, spans: list[tuple[int, int]]) -> tuple[list[str], list[bool]]:

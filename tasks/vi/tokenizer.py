@@ -59,20 +59,20 @@ class VietnameseTokenizer:
     def _set_config(self, config: dict[str, Any]) -> None:
         self.segmenter = VietnameseSegmenter(fixes=config["fixes"], user_words=config["user_words"])
 
-    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """The settings (user words, fixes) as bytes; the CRF is pyvi's and is not copied."""
         return util.to_bytes({"cfg": lambda: srsly.json_dumps(self._get_config())}, exclude)
 
-    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> VietnameseTokenizer:
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> VietnameseTokenizer:
         """Restore the settings written by `to_bytes`."""
         util.from_bytes(bytes_data, {"cfg": lambda b: self._set_config(srsly.json_loads(b))}, exclude)
         return self
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Write the settings into the directory `path` (as nlp.to_disk does for its tokenizer)."""
         util.to_disk(util.ensure_path(path), {"cfg": lambda p: srsly.write_json(p, self._get_config())}, exclude)
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> VietnameseTokenizer:
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> VietnameseTokenizer:
         """Restore the settings written by `to_disk`."""
         util.from_disk(util.ensure_path(path), {"cfg": lambda p: self._set_config(srsly.read_json(p))}, exclude)
         return self
