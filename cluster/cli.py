@@ -1,4 +1,4 @@
-"""The `polycorpus` command line: argument parsing and printing only; the work lives in corpus/, tasks/ and cluster/.
+"""The `polycorpus` command line: argument parsing and printing only; the work lives in corpus/, tasks/, views/ and cluster/.
 
 Data goes to stdout or the output path; logs, warnings and progress go to stderr.
 """

@@ -1,1 +1,1 @@
-"""The data side of polycorpus: Arrow schemas, sharded Parquet I/O, ingest, manifests. No NLP, no Dask."""
+"""The data contract of polycorpus: pinned Arrow schemas, sharded Parquet I/O, ingest, typed run records. No NLP, no Dask."""

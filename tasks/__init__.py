@@ -1,1 +1,1 @@
-"""The language work on one shard or one document: spaCy pipelines, tokens, entities, alignment. No Dask."""
+"""The language work on one shard or one document, as registered tasks (base.py, registry.py, steps/) over spacy/, vi/, entities/ and align/. No Dask."""

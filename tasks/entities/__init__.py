@@ -1,0 +1,1 @@
+"""Entities: shared types, the PERSON / ORG rules (Latin-script and Vietnamese), the company gazetteer, money, cross-language links."""

@@ -1,0 +1,1 @@
+"""spaCy plumbing: pipelines built once per process, annotation in batches and chunks, sentence starts, factories registered once."""
