@@ -7,6 +7,8 @@ import pickle
 import pytest
 
 from corpus.schemas import validate
+from tasks.align.aligner import AlignOptions
+from tasks.align.corpus import learn_lexicons
 from tasks.align.lexicon import (
     Lexicon,
     add_dictionary,
@@ -16,9 +18,9 @@ from tasks.align.lexicon import (
     lexicon_to_table,
     merge_counts,
     read_dictionary,
-    train,
     words,
 )
+from tasks.base import InProcess
 
 PAIRS = [
     ("la maison bleue", "the blue house"),
@@ -27,6 +29,11 @@ PAIRS = [
     ("la fleur", "the flower"),
     ("une maison", "a house"),
 ]
+
+
+def train(pairs: list[tuple[str, str]], iterations: int) -> Lexicon:
+    """IBM-1 EM over `pairs` by the corpus orchestration, in this process, all pairs one part of the corpus."""
+    return learn_lexicons(InProcess(), [{("fr", "en"): pairs}], AlignOptions(em_iterations=iterations))[("fr", "en")]
 
 
 def best(lexicon: Lexicon, word: str) -> str:

@@ -1,7 +1,8 @@
 """A translation lexicon learned from the corpus: IBM Model 1 EM split into map (E-step) and reduce.
 
-The runner computes `expected_counts` per shard on the workers, sums them with `merge_counts` and
-turns the sum into a `Lexicon` with `estimate`, once per EM iteration. Both directions are trained
+The orchestration (tasks/align/corpus.py, `learn_lexicons`) computes `expected_counts` where each part
+of the corpus lives, sums them with `merge_counts` and turns the sum into a `Lexicon` with `estimate`,
+once per EM iteration (Brown et al. 1993, Model 1). Both directions are trained
 together, so the aligner can check that words are explained from either side.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -106,14 +107,6 @@ def _normalise(table: Table) -> Table:
         if kept:
             out[s] = kept
     return out
-
-
-def train(pairs: Sequence[tuple[str, str]], iterations: int, seed: Lexicon | None = None) -> Lexicon | None:
-    """IBM-1 EM in one process (align-files, tests): `iterations` E/M steps from `seed` (None = uniform)."""
-    lexicon = seed
-    for _ in range(iterations):
-        lexicon = estimate(expected_counts(pairs, lexicon))
-    return lexicon
 
 
 def add_dictionary(lexicon: Lexicon | None, entries: Iterable[tuple[str, str]], prob: float = 0.5) -> Lexicon:
