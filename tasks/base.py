@@ -10,7 +10,6 @@ benchmarks and a Dask cluster run the same orchestration.
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,7 +159,3 @@ class Task:
     def schema(self, table: str) -> pa.Schema | None:
         """The schema the task declares for one of its tables; None for a table corpus/schemas.py pins."""
         return self.schemas.get(table)
-
-    def option_fields(self) -> list[dataclasses.Field]:
-        """The fields of the task's options dataclass, in declaration order."""
-        return list(dataclasses.fields(self.options))

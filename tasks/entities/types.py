@@ -13,8 +13,6 @@ from typing import Protocol
 
 from tasks.base import option
 
-LABELS = ("PERSON", "ORG", "MONEY")
-
 
 @dataclass(frozen=True)
 class EntityOptions:
