@@ -19,6 +19,7 @@ from typing import IO, Any
 from cluster import config as configuration
 from cluster import report_cli
 from cluster.config import ConfigError
+from corpus.readers import BadRecord, read_lines
 
 log = logging.getLogger("polycorpus")
 
@@ -35,26 +36,12 @@ def _version() -> str:
 
 
 @contextmanager
-def _lines_in(path: str | None) -> Iterator[IO[str]]:
-    if path in (None, "-"):
-        yield sys.stdin
-    else:
-        with open(path, encoding="utf-8") as handle:
-            yield handle
-
-
-@contextmanager
 def _lines_out(path: str | None) -> Iterator[IO[str]]:
     if path in (None, "-"):
         yield sys.stdout
     else:
         with open(path, "w", encoding="utf-8") as handle:
             yield handle
-
-
-def _documents(handle: IO[str]) -> list[str]:
-    """One document per input line, the line break removed."""
-    return [line.rstrip("\n").rstrip("\r") for line in handle]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -169,8 +156,7 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     config = configuration.load(args.config)
     spec = language_spec(config, args.lang)
     nlp = get_nlp(args.lang, spec)
-    with _lines_in(args.input) as source:
-        texts = _documents(source)
+    texts = read_lines(args.input)
     with _lines_out(args.output) as sink:
         for result in annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size):
             if not isinstance(result, Annotated):
@@ -185,8 +171,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
     config = configuration.load(args.config)
     spec = language_spec(config, args.lang)
-    with _lines_in(args.input) as source:
-        texts = _documents(source)
+    texts = read_lines(args.input)
     with _lines_out(args.output) as sink:
         for entities in entities_for_texts(texts, args.lang, config.task_options("entities"), spec, config.run.batch_size):
             records = [entity_record(e) for e in entities]
@@ -197,15 +182,19 @@ def cmd_entities(args: argparse.Namespace) -> int:
 def cmd_align_files(args: argparse.Namespace) -> int:
     from tasks.align.files import align_files
 
-    pairs = []
-    with open(args.pairs, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) != 3:
-                raise UsageError(f"{args.pairs}:{number}: expected src_file<TAB>tgt_file<TAB>out_file")
-            pairs.append((fields[0], fields[1], fields[2]))
+    pairs: list[tuple[str, str, str]] = []
+    for number, line in enumerate(read_lines(args.pairs), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise UsageError(f"{args.pairs}:{number}: expected src_file<TAB>tgt_file<TAB>out_file")
+        inputs = {path for src, tgt, _ in pairs for path in (src, tgt)} | set(fields[:2])
+        if fields[2] in inputs or fields[2] in {out for _, _, out in pairs}:
+            raise UsageError(f"{args.pairs}:{number}: out_file {fields[2]} is an input file or another line's out_file; it would be overwritten")
+        pairs.append((fields[0], fields[1], fields[2]))
+    if not pairs:
+        raise UsageError(f"{args.pairs} lists no file pairs")
     options = configuration.load(args.config).task_options("align")
     align_files(pairs, args.src_lang, args.tgt_lang, options, split_sentences=args.split_sentences)
     return 0
@@ -342,10 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     from corpus.storage import OutputUnwritable
     from tasks.langid import DetectorUnavailable
     from tasks.registry import UnknownTask
+    from views.export import ExportError
 
     try:
         return args.func(args)
-    except (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, RecordError, UnknownTask, FileNotFoundError) as exc:
+    except (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, RecordError, UnknownTask, BadRecord, ExportError, OSError) as exc:
         print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

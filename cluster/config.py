@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import re
 from importlib import resources
 from typing import Any, get_args, get_origin, get_type_hints
@@ -20,6 +21,8 @@ from typing import Any, get_args, get_origin, get_type_hints
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, model_validator
 from pydantic_core import ErrorDetails, to_jsonable_python
+
+from tasks.base import OptionError
 
 CLUSTER_TYPES = ("local", "sync", "address", "slurm", "kubernetes")
 _SLURM_TIME = re.compile(r"^(\d+-)?\d+(:\d{1,2}){0,2}$")
@@ -231,6 +234,8 @@ def _read(path: str) -> dict[str, Any]:
             user = yaml.safe_load(handle) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 (byte {exc.start}: {exc.reason})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
     if not isinstance(user, dict):
@@ -282,7 +287,11 @@ def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Co
     except ValidationError as exc:
         raise ConfigError(_message(model, exc.errors())) from None
     config = Config.model_construct(**{name: getattr(parsed, name) for name in Config.model_fields})
-    config._options = {name: task.options(**dict(getattr(parsed, name))) if name in model.model_fields else task.options() for name, task in tasks.items()}
+    try:
+        config._options = {name: task.options(**dict(getattr(parsed, name))) if name in model.model_fields else task.options() for name, task in tasks.items()}
+    except OptionError as exc:
+        section = next(name for name in tasks if name in model.model_fields and exc.key in type(getattr(parsed, name)).model_fields)
+        raise ConfigError(f"config key '{section}.{exc.key}': {exc.reason}") from None
     check(config)
     return config
 
@@ -292,6 +301,8 @@ def check(config: Config) -> None:
     from tasks.registry import registered
 
     known = registered()
+    if not config.tasks:
+        raise ConfigError(f"no tasks to run; name some with --tasks or the config's tasks: (tasks are {', '.join(known)})")
     bad = [t for t in config.tasks if t not in known]
     if bad:
         raise ConfigError(f"unknown task(s) {', '.join(bad)}; tasks are {', '.join(known)}")
@@ -303,9 +314,21 @@ def check(config: Config) -> None:
     if cluster.n_workers is not None and cluster.n_workers < 1:
         raise ConfigError(f"cluster.n_workers must be at least 1, got {cluster.n_workers}")
     _check_cluster(cluster)
-    for lang in config.languages:
-        if not (len(lang) == 2 and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"languages: {lang!r} is not an ISO 639-1 code (two lowercase letters)")
+    for key, value, low in (("run.batch_size", config.run.batch_size, 1), ("run.retries", config.run.retries, 0)):
+        if value < low:
+            raise ConfigError(f"{key} must be at least {low}, got {value}")
+    for lang, entry in config.languages.items():
+        check_language(lang, "languages")
+        if entry.max_length < 1:
+            raise ConfigError(f"languages.{lang}.max_length must be at least 1 (characters per spaCy call), got {entry.max_length}")
+        if entry.user_dict is not None and not os.path.isfile(entry.user_dict):
+            raise ConfigError(f"languages.{lang}.user_dict: {entry.user_dict} is not a file")
+
+
+def check_language(lang: str, where: str) -> None:
+    """Reject a language code that is not ISO 639-1 (two lowercase letters) with a ConfigError naming `where` it was given."""
+    if not (len(lang) == 2 and lang.isalpha() and lang.islower()):
+        raise ConfigError(f"{where}: {lang!r} is not an ISO 639-1 code (two lowercase letters, such as fr)")
 
 
 def _check_cluster(cluster: ClusterConfig) -> None:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from cluster.config import Config, ConfigError
+from cluster.config import Config, ConfigError, check_language
+from tasks.shard import language_spec as spec_or_blank
 from tasks.spacy.pipelines import LanguageSpec, PipelineError, check_spec
 
 
-def language_spec(config: Config, lang: str) -> LanguageSpec:
-    """The pipeline spec of `lang` from the config (a blank pipeline's for an unlisted language); ConfigError when its model is not installed."""
-    entry = config.languages.get(lang)
-    spec = LanguageSpec(model=entry.model, user_dict=entry.user_dict, max_length=entry.max_length) if entry is not None else LanguageSpec()
-    try:
-        check_spec(lang, spec)
-    except PipelineError as exc:
-        raise ConfigError(str(exc)) from None
-    return spec
-
-
 def language_specs(config: Config) -> tuple[tuple[str, LanguageSpec], ...]:
-    """Every configured language's checked spec, by language code."""
-    return tuple((lang, language_spec(config, lang)) for lang in sorted(config.languages))
+    """Every configured language's spec, by language code; ConfigError when a model it names is not installed."""
+    specs = []
+    for lang, entry in sorted(config.languages.items()):
+        spec = LanguageSpec(model=entry.model, user_dict=entry.user_dict, max_length=entry.max_length)
+        try:
+            check_spec(lang, spec)
+        except PipelineError as exc:
+            raise ConfigError(str(exc)) from None
+        specs.append((lang, spec))
+    return tuple(specs)
+
+
+def language_spec(config: Config, lang: str) -> LanguageSpec:
+    """The spec of `lang` given with --lang: the configured one, or a blank pipeline's with a warning; ConfigError for a bad code."""
+    check_language(lang, "--lang")
+    return spec_or_blank(dict(language_specs(config)), lang)

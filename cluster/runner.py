@@ -72,6 +72,8 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     started = time.time()
     apply_storage_options(config.cluster.storage_options)
     docs = Location(docs_url)
+    if not docs.exists() or docs.fs.isfile(docs.path()):
+        raise ConfigError(f"DOCS {docs_url} is {'a file' if docs.exists() else 'missing'}; point run at the documents folder that ingest wrote (OUT/documents)")
     shards = docs.list(suffix=".parquet")
     if not shards:
         raise ConfigError(f"{docs_url} has no part-*.parquet files; point run at the documents folder that ingest wrote")
@@ -79,10 +81,12 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     chash = config.hash()
     template = ShardJob(docs.url, "", "", (), (), language_specs(config), chash, config.run.batch_size)
     out = Location(out_url)
+    if out.exists() and out.fs.isfile(out.path()):
+        raise ConfigError(f"OUT {out_url} is a file; give run a folder to write its tables into")
     out.makedirs()
     out.remove_temporary()  # left by writers killed mid-write in an earlier run
     template = replace(template, out_url=out.url)
-    manifests = read_manifests(out)
+    manifests = {} if force else read_manifests(out)  # --force redoes everything, so unreadable manifests are replaced
     states = plan(shards, manifests, tuple(t.name for t in tasks), chash, force, retry_failed)
     summary = RunSummary(
         skipped=[s.shard for s in states if not s.todo],

@@ -9,6 +9,7 @@ sharding happen in `corpus.ingest`.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 FORMATS = ("jsonl", "csv", "tsv", "txt", "moses", "tmx")
 COLUMNS = ("doc_id", "group_id", "lang", "title", "text", "source", "meta")
@@ -137,6 +138,29 @@ def _lang_and_stem(path: str) -> tuple[str | None, str]:
     if stem and _LANG_SUFFIX.match(suffix):
         return suffix, stem
     return None, name
+
+
+def read_lines(path: str | None) -> list[str]:
+    """The lines of a UTF-8 text file (standard input for None or "-"), line breaks ("\\n", "\\r\\n") removed.
+
+    Raises BadRecord naming the file and line of invalid UTF-8, and OSError (with the path) for a file
+    that cannot be opened.
+    """
+    name = "stdin" if path in (None, "-") else path
+    lines = []
+    with _stdin_bytes() if name == "stdin" else open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                lines.append(raw.decode("utf-8").rstrip("\n").rstrip("\r"))
+            except UnicodeDecodeError as exc:
+                raise BadRecord(name, number, f"invalid UTF-8 ({exc.reason} at byte {exc.start} of the line)") from None
+    return lines
+
+
+def _stdin_bytes() -> IO[bytes]:
+    """Standard input as bytes (its raw buffer; re-encoded when a caller replaced it with a text stream)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    return io.BytesIO(buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "surrogateescape"))
 
 
 def _read_whole(path: str) -> str:

@@ -113,14 +113,21 @@ def shard_stem(shard: str) -> str:
     return shard.rsplit(".", 1)[0]
 
 
+_ADVICE = {
+    "Manifest": "rerun with --force to redo every shard, or run into a new output folder",
+    "RunRecord": "delete it (it only records a past run) or move it away",
+}
+
+
 def _parse(model: type[BaseModel], out: Location, *parts: str) -> BaseModel:
     try:
         return model.model_validate(out.read_json(*parts))
-    except (ValidationError, ValueError) as exc:
-        raise RecordError(
-            f"{out.path(*parts)} is not a polycorpus {model.__name__} this version can read ({exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}); rerun with --force, or into a new output folder"
-        ) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        detail = f"{'.'.join(map(str, first['loc'])) or 'the record'}: {first['msg']}"
+    except ValueError as exc:  # not JSON, or not UTF-8
+        detail = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    raise RecordError(f"{out.path(*parts)} is not a polycorpus {model.__name__} this version can read ({detail}); {_ADVICE[model.__name__]}")
 
 
 def write_manifest(out: Location, manifest: Manifest) -> None:

@@ -24,6 +24,15 @@ Rows = dict[str, list[dict]]  # table name -> row dicts of that table's pinned s
 Handle = Any  # a value in this process, or a Dask future: whatever MapReduce.submit returns
 
 
+class OptionError(ValueError):
+    """A task option whose value is out of range or names a file that cannot be used; `key` is the option's name."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
 def option(default: Any, doc: str) -> Any:
     """A task option's dataclass field: its default and the one-line doc `polycorpus tasks` shows."""
     return field(default=default, metadata={"doc": doc})

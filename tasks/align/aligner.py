@@ -19,8 +19,8 @@ import numpy as np
 from scipy import sparse
 from scipy.special import log_ndtr
 
-from tasks.align.lexicon import Lexicon, words
-from tasks.base import option
+from tasks.align.lexicon import Lexicon, read_dictionary, words
+from tasks.base import OptionError, option
 
 # Bead priors from Gale & Church (1993), split evenly between the two orientations; 2-2 lowered from
 # 0.011 (it over-merged on the dev sets) and 1-3 / 3-1 ours.
@@ -45,6 +45,23 @@ class AlignOptions:
     anchors: bool = option(True, "numbers, identical names and cognates count as translation evidence")
     anchor_weight: float = option(1.0, "an anchor counts as 1 + anchor_weight explained words")
     cognate_share: float = option(0.5, "a cognate counts as this share of an anchor")
+
+    def __post_init__(self) -> None:
+        """Reject values the aligner cannot work with, and a dictionary file that cannot be read (OptionError names the option)."""
+        for pair in self.pairs or ():
+            if not re.fullmatch(r"[a-z]{2}-[a-z]{2}", pair) or pair[:2] == pair[3:]:
+                raise OptionError("pairs", f"each entry is two different ISO 639-1 codes joined by '-', such as fr-vi (got {pair!r})")
+        limits = {"max_bead": (2, 3), "band": (1, None), "em_iterations": (0, None), "length_variance": (1e-9, None), "lexical_weight": (0, None),
+                  "null_cost": (0, None), "coverage_at": (1e-9, None), "anchor_weight": (0, None), "cognate_share": (0, 1)}  # fmt: skip
+        for key, (low, high) in limits.items():
+            value = getattr(self, key)
+            if value is not None and (value < low or (high is not None and value > high)):
+                raise OptionError(key, f"must be {'at least ' + str(low) if high is None else f'from {low} to {high}'} (got {value!r})")
+        if self.dictionary is not None:
+            try:
+                read_dictionary(self.dictionary)
+            except (OSError, ValueError) as exc:
+                raise OptionError("dictionary", f"cannot read {self.dictionary}: {exc}") from None
 
     def bead_types(self) -> list[tuple[int, int]]:
         """The bead shapes (source sentences, target sentences) this configuration allows."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from corpus.readers import read_lines
 from tasks.align.aligner import AlignOptions, Bead
 from tasks.align.corpus import DocPair, Pair, align_pairs, first_pass, learn_lexicons
 from tasks.align.lexicon import Lexicon
@@ -48,7 +49,7 @@ def align_files(pairs: list[tuple[str, str, str]], src_lang: str, tgt_lang: str,
     """
     docs = []
     for src_file, tgt_file, out_file in pairs:
-        src, tgt = _read_lines(src_file), _read_lines(tgt_file)
+        src, tgt = read_lines(src_file), read_lines(tgt_file)
         if split_sentences:
             src, tgt = _split(src, src_lang), _split(tgt, tgt_lang)
             _write_lines(f"{out_file}.{src_lang}", src)
@@ -56,11 +57,6 @@ def align_files(pairs: list[tuple[str, str, str]], src_lang: str, tgt_lang: str,
         docs.append((src, tgt))
     for (_, _, out_file), beads in zip(pairs, align_corpus(docs, src_lang, tgt_lang, options)):
         _write_lines(out_file, [format_bead(b) for b in beads])
-
-
-def _read_lines(path: str) -> list[str]:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read().splitlines()
 
 
 def _write_lines(path: str, lines: list[str]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from tasks.base import option
+from tasks.base import OptionError, option
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,18 @@ class EntityOptions:
     gazetteer: str | None = option(None, "a file of companies (companies.tsv format) added to the shipped gazetteer")
     dollar: str = option("USD", 'the ISO 4217 code a bare "$", "dollar(s)", "đô la" or "đô" means')
     project: bool = option(True, "a name typed confidently in one translation types it in the others of its group")
+
+    def __post_init__(self) -> None:
+        """Reject a dollar that is no ISO 4217 code and a gazetteer file that cannot be read (OptionError names the option)."""
+        if not (len(self.dollar) == 3 and self.dollar.isascii() and self.dollar.isalpha() and self.dollar.isupper()):
+            raise OptionError("dollar", f"must be an ISO 4217 code such as USD (got {self.dollar!r})")
+        if self.gazetteer is not None:
+            from tasks.entities.gazetteer import GazetteerError, read_gazetteer
+
+            try:
+                read_gazetteer(self.gazetteer)
+            except GazetteerError as exc:
+                raise OptionError("gazetteer", str(exc)) from None
 
 
 @dataclass(frozen=True)
