@@ -89,7 +89,7 @@ def _run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         cluster["scheduler_file"] = args.scheduler_file
         cluster.setdefault("type", "address")
     overrides: dict[str, Any] = {"cluster": cluster} if cluster else {}
-    if args.tasks:
+    if args.tasks is not None:
         overrides["tasks"] = [t.strip() for t in args.tasks.split(",") if t.strip()]
     return overrides
 

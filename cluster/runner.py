@@ -97,31 +97,32 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     cut = phases(tasks)
     planned = [s.shard for phase in cut for s in states if todo[s.shard] & {t.name for t in phase}]
     results: list[JobResult] = []
-    with run_log(out), open_executor(config.cluster) as executor:
-        if executor.dashboard_link:
-            print(f"Dask dashboard: {executor.dashboard_link}", file=sys.stderr)
-        progress = Progress(planned, count_documents(docs, planned))
-        for phase in cut:
-            jobs = []
-            for shard in shards:
-                runs = tuple(TaskRun(t, config.task_options(t.name)) for t in phase if t.name in todo[shard])
-                if runs and shard not in summary.failed:
-                    jobs.append(replace(template, shard=shard, runs=runs, already_done=tuple(sorted(done.get(shard, set()) - {r.task.name for r in runs}))))
-            if jobs:
-                _run_phase(
-                    executor,
-                    out,
-                    phase,
-                    jobs,
-                    [replace(template, shard=s) for s in shards if s not in summary.failed],
-                    config,
-                    force,
-                    summary,
-                    results,
-                    progress,
-                    done,
-                )
-        progress.close()
+    if planned:  # a run with nothing left to do starts no cluster
+        with run_log(out), open_executor(config.cluster) as executor:
+            if executor.dashboard_link:
+                print(f"Dask dashboard: {executor.dashboard_link}", file=sys.stderr)
+            progress = Progress(planned, count_documents(docs, planned))
+            for phase in cut:
+                jobs = []
+                for shard in shards:
+                    runs = tuple(TaskRun(t, config.task_options(t.name)) for t in phase if t.name in todo[shard])
+                    if runs and shard not in summary.failed:
+                        jobs.append(replace(template, shard=shard, runs=runs, already_done=tuple(sorted(done.get(shard, set()) - {r.task.name for r in runs}))))
+                if jobs:
+                    _run_phase(
+                        executor,
+                        out,
+                        phase,
+                        jobs,
+                        [replace(template, shard=s) for s in shards if s not in summary.failed],
+                        config,
+                        force,
+                        summary,
+                        results,
+                        progress,
+                        done,
+                    )
+            progress.close()
     summary.done = sorted({r.manifest.shard for r in results} - set(summary.failed))
     summary.seconds = round(time.time() - started, 3)
     write_run_record(out, _run_record(docs, config, tasks, summary, results, started))
