@@ -302,7 +302,7 @@ def check(config: Config) -> None:
 
     known = registered()
     if not config.tasks:
-        raise ConfigError(f"no tasks to run; name some with --tasks or the config's tasks: (tasks are {', '.join(known)})")
+        raise ConfigError(f"no tasks to run; name some with --tasks or the config's `tasks:` (registered: {', '.join(known)})")
     bad = [t for t in config.tasks if t not in known]
     if bad:
         raise ConfigError(f"unknown task(s) {', '.join(bad)}; tasks are {', '.join(known)}")
