@@ -183,15 +183,15 @@ def cmd_align_files(args: argparse.Namespace) -> int:
     from tasks.align.files import align_files
 
     pairs: list[tuple[str, str, str]] = []
-    for number, line in enumerate(read_lines(args.pairs), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
+    numbered = [(number, line.split("\t")) for number, line in enumerate(read_lines(args.pairs), start=1) if line.strip()]
+    inputs = {path for _, fields in numbered for path in fields[:2]}
+    outputs: set[str] = set()
+    for number, fields in numbered:
         if len(fields) != 3:
             raise UsageError(f"{args.pairs}:{number}: expected src_file<TAB>tgt_file<TAB>out_file")
-        inputs = {path for src, tgt, _ in pairs for path in (src, tgt)} | set(fields[:2])
-        if fields[2] in inputs or fields[2] in {out for _, _, out in pairs}:
+        if fields[2] in inputs or fields[2] in outputs:
             raise UsageError(f"{args.pairs}:{number}: out_file {fields[2]} is an input file or another line's out_file; it would be overwritten")
+        outputs.add(fields[2])
         pairs.append((fields[0], fields[1], fields[2]))
     if not pairs:
         raise UsageError(f"{args.pairs} lists no file pairs")

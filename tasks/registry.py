@@ -38,7 +38,8 @@ def _load_entry_points() -> None:
 
 
 def register(task: Task) -> Task:
-    """Add `task` under its name (replacing a task of that name) and return it."""
+    """Add `task` under its name (replacing a task of that name) and return it; UnknownTask if a task it requires is not registered."""
+    _load_entry_points()  # the built-ins first, so a task may require them
     for name in task.requires:
         if name not in _TASKS:
             raise UnknownTask(f"task {task.name!r} requires {name!r}, which is not registered")

@@ -54,7 +54,7 @@ class MoneyPolicy:
     def __post_init__(self) -> None:
         for name in ("dollar", "franc", "yen_sign"):
             code = getattr(self, name)
-            if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isupper()):
+            if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
                 raise ValueError(f"MoneyPolicy.{name} must be an ISO 4217 code such as 'USD', got {code!r}")
 
 

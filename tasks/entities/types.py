@@ -24,8 +24,12 @@ class EntityOptions:
 
     def __post_init__(self) -> None:
         """Reject a dollar that is no ISO 4217 code and a gazetteer file that cannot be read (OptionError names the option)."""
-        if not (len(self.dollar) == 3 and self.dollar.isascii() and self.dollar.isalpha() and self.dollar.isupper()):
-            raise OptionError("dollar", f"must be an ISO 4217 code such as USD (got {self.dollar!r})")
+        from tasks.entities.money import MoneyPolicy
+
+        try:
+            MoneyPolicy(dollar=self.dollar)  # the one check of a currency code
+        except ValueError:
+            raise OptionError("dollar", f"must be an ISO 4217 code such as USD (got {self.dollar!r})") from None
         if self.gazetteer is not None:
             from tasks.entities.gazetteer import GazetteerError, read_gazetteer
 
