@@ -24,12 +24,15 @@ DATA_FILE = Path(__file__).parent / "data" / "money.tsv"
 # Each alternative is one character class, so a match never backtracks into a rescan.
 _TOKEN = re.compile(r"\d+|[^\W\d_]+|\s+|.", re.S)
 _APOSTROPHES = {"\u2019": "'", "\u02bc": "'", "\u2018": "'"}
-_DASHES = {"\u2013": "-", "\u2010": "-", "\u2011": "-"}
+_DASHES = {"\u2013": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"}  # U+2212 is the minus sign
 _SPACE = " "  # the key of a run of whitespace holding at most one line break
 _BREAK = "\n\n"  # the key of a run holding a paragraph break: nothing spans it
 _MAX_MAGNITUDES = 3  # "mille milliards", "nghìn tỷ": magnitude words chained in a row
 _MAX_INTEGER_DIGITS = 32  # entities.amount is decimal128(38, 6)
 _MAX_FRACTION_DIGITS = 6
+_MAX_PREFIX_TOKENS = 7  # tokens from a range connector to the number: "U.S.$" (5 tokens), a space, the digits
+_RANGE_RATIO = 1000  # the ends of a range are less than this factor apart
+_CUE_WINDOW = 24  # tokens (about 12 words) either side of an amount searched for a money cue
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ class _Language:
     magnitudes: _Phrases = field(default_factory=_Phrases)
     numbers: _Phrases = field(default_factory=_Phrases)
     connectors: _Phrases = field(default_factory=_Phrases)
+    ranges: _Phrases = field(default_factory=_Phrases)
+    cues: frozenset[str] = frozenset()
     after: _Phrases = field(default_factory=_Phrases)
     before: _Phrases = field(default_factory=lambda: _Phrases(backwards=True))
     blockers: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -185,6 +190,10 @@ def _language(lang: str) -> _Language:
             data.numbers.add(text, value, flags)
         elif kind == "connector":
             data.connectors.add(text, "", flags)
+        elif kind == "range":
+            data.ranges.add(text, "", flags)
+        elif kind == "cue":
+            data.cues |= frozenset(_key(t) for t in _TOKEN.findall(text) if not t.isspace())
         elif kind == "blocker":
             data.blockers[_key(text)] = frozenset(_key(w) for w in value.split())
         elif kind == "currency":
@@ -202,6 +211,22 @@ class _Number(NamedTuple):
     digits: str  # integer and fraction digits, no separators
     exponent: int  # value = int(digits) * 10**exponent
     end: int  # token index past the number
+
+
+class _Reading(NamedTuple):
+    """An amount read at one number: where its span starts and stops, its value and currency (None: no money)."""
+
+    first: int  # token index of the span's first token: minus sign, currency before the number, or the number
+    body_end: int  # token index past the number and its magnitude words
+    stop: int  # token index past the mention (its currency after the number included)
+    digits: str
+    exponent: int  # value = int(digits) * 10**exponent, magnitude words and cents applied
+    power: int  # the power of ten of the first magnitude word (0 without one)
+    integer_digits: int  # digits before the decimal mark, as written
+    currency: str | None
+    suffix: bool  # the currency stands after the amount
+    scale: int  # the power of ten the currency scales by: -2 for cents
+    negative: bool
 
 
 class _Scanner:
@@ -224,17 +249,18 @@ class _Scanner:
         found: list[Money] = []
         i, n = 0, len(self.toks)
         while i < n:
-            head = self.keys[i]
             if self.kinds[i] == "d":
-                money, resume = self._at_number(i)
-            elif self.data.numbers.starts(head):
-                money, resume = self._at_number_word(i)
+                readings, resume = self._at_number(i)
+            elif self.data.numbers.starts(self.keys[i]):
+                readings, resume = self._at_number_word(i)
             else:
-                money, resume = None, i + 1
-            if money:
-                found.append(money[0])
-                self.taken = money[1]
-                resume = max(resume, money[1])
+                readings, resume = [], i + 1
+            for reading in readings:
+                money = self._money(reading)
+                if money:
+                    found.append(money)
+                    self.taken = reading.stop
+                resume = max(resume, reading.stop)
             i = max(resume, i + 1)
         return found
 
@@ -242,29 +268,37 @@ class _Scanner:
         """'d' digits, 'l' letters, 's' whitespace, 'o' other, '' outside the text."""
         return self.kinds[i] if 0 <= i < len(self.kinds) else ""
 
-    def _at_number(self, i: int) -> tuple[tuple[Money, int] | None, int]:
+    def _at_number(self, i: int) -> tuple[list[_Reading], int]:
         if self._kind(i - 1) == "l" and not self.data.before.match(self.toks, self.keys, i - 1):
-            return None, i + 1  # "A320", "COVID19": a number glued to a word
+            return [], i + 1  # "A320", "COVID19": a number glued to a word
         if self._kind(i - 1) == "o" and self.keys[i - 1] in self.data.separators and self._kind(i - 2) == "d":
-            return None, i + 1  # the tail of a number that did not parse as one ("1.234.5")
+            return [], i + 1  # the tail of a number that did not parse as one ("1.234.5")
         number = self._number(i)
-        if self.keys[number.end : number.end + 1] == ["-"] and self._kind(number.end + 1) == "d":
-            return None, number.end  # a range, "$3-5 million": no single amount
-        return self._amount(i, number), number.end
+        return self._readings(self._reading(i, number)), number.end
 
-    def _at_number_word(self, i: int) -> tuple[tuple[Money, int] | None, int]:
+    def _at_number_word(self, i: int) -> tuple[list[_Reading], int]:
         hit = self.data.numbers.match(self.toks, self.keys, i)
         if not hit:
-            return None, i + 1
+            return [], i + 1
         end, entry = hit
-        number = _Number(entry.value, 0, end)
+        number = _Number(*_value(entry.value), end)
         magnitude = self.data.magnitudes.match(self.toks, self.keys, self._skip_space(end))
         if not magnitude or "abbr" in magnitude[1].flags:
-            return None, end  # a spelled-out number goes with a spelled-out magnitude: "a million", not "a m"
-        return self._amount(i, number), end
+            return [], end  # a spelled-out number goes with a spelled-out magnitude: "a million", not "a m"
+        return self._readings(self._reading(i, number)), end
+
+    def _readings(self, reading: _Reading | None) -> list[_Reading]:
+        """The mentions starting with this reading: itself, or the two ends of a range it opens."""
+        if reading is None:
+            return []
+        if not reading.suffix:
+            pair = self._range(reading)
+            if pair:
+                return pair
+        return [reading] if reading.currency else []
 
     def _number(self, i: int) -> _Number:
-        """Digits with thousands separators and a decimal part, read with the language's conventions."""
+        """Digits with thousands separators and a decimal part, read from their shape (see `_groups`)."""
         toks, data = self.toks, self.data
         integer, fraction, group, j = [toks[i]], "", None, i + 1
         while self._kind(j + 1) == "d" and len(toks[j]) == 1:
@@ -282,7 +316,12 @@ class _Scanner:
         return _Number("".join(integer) + fraction, -len(fraction), j)
 
     def _groups(self, sep: str, j: int) -> bool:
-        """Whether `sep` (at token j, before three digits) separates thousands rather than marking decimals."""
+        """Whether `sep` (at token j, before exactly three digits) separates thousands rather than marking decimals.
+
+        The shape decides first: a separator that repeats ("1,500,000") or is followed by another one
+        ("1.234,5") separates thousands, and so does a single one before three digits ("45,000"), in any
+        language. Only the language's own decimal mark before a magnitude word is decimal ("1,500 tỷ").
+        """
         if sep not in self.data.decimal:
             return True
         nxt = self.toks[j + 2] if self._kind(j + 3) == "d" else None
@@ -290,7 +329,7 @@ class _Scanner:
             return True  # "1,500,000"
         if nxt is not None and nxt != sep and nxt in self.data.decimal:
             return True  # "1.234,5"
-        return sep != self.data.mark
+        return not (sep == self.data.mark and self._magnitudes(j + 2)[0] > 0)
 
     def _skip_space(self, j: int) -> int:
         return j + 1 if self.keys[j : j + 1] == [_SPACE] else j
@@ -309,12 +348,16 @@ class _Scanner:
             power += int(entry.value)
         return power, end
 
-    def _amount(self, start: int, number: _Number) -> tuple[Money, int] | None:
-        """The money whose number starts at token `start`, if a currency stands before or after it,
-        with the index of the token past it."""
+    def _reading(self, start: int, number: _Number, minus: bool = True) -> _Reading | None:
+        """The amount whose number starts at token `start`, with the currency before or after it if any.
+
+        None when the digits are too many to be an amount, or for a currency code glued to letters on
+        both sides ("AED4EU" is a name). `minus`: a minus sign written right before it belongs to it.
+        """
         if len(number.digits) > _MAX_INTEGER_DIGITS + _MAX_FRACTION_DIGITS:
             return None  # no amount; it would also be slow to add to
         power, end = self._magnitudes(number.end)
+        top = power
         digits, exponent = number.digits, number.exponent + power
         while power:  # "1 tỷ 200 triệu đồng": smaller parts added
             at = self._skip_space(end)
@@ -327,13 +370,70 @@ class _Scanner:
             digits, exponent = _add(digits, exponent, part.digits, part_power)
             power, end = part_power, part_end
         before = self._currency_before(start)
-        after = self._currency_after(end, magnitude=end > number.end)
+        after = self._currency_after(start, end, magnitude=end > number.end)
+        first, currency, stop, scale, suffix = start, None, end, 0, False
         if after and (before is None or before[1] == after[1]):
             first = before[0] if before else start
-            return self._money(first, after[0], digits, exponent + after[2], after[1])
-        if before:
-            return self._money(before[0], end, digits, exponent, before[1])
-        return None
+            stop, currency, scale, suffix = after[0], after[1], after[2], True
+        elif before:
+            first, currency = before
+        if before and self._kind(before[0]) == "l" and self._kind(start - 1) != "s" and self._kind(stop) == "l":
+            return None  # "AED4EU": a code glued to letters on both sides
+        negative = minus and currency is not None and self._minus(first)
+        integer_digits = len(number.digits) + min(number.exponent, 0)
+        return _Reading(first - negative, end, stop, digits, exponent + scale, top, integer_digits, currency, suffix, scale, negative)
+
+    def _minus(self, first: int) -> bool:
+        """Whether a minus sign stands right before token `first`, not glued to a word or number before it."""
+        return (
+            first - 1 >= self.taken
+            and self.keys[first - 1 : first] == ["-"]
+            and self._kind(first - 2) in ("", "s", "o")
+            and self.keys[first - 2 : first - 1] != ["-"]
+        )
+
+    def _range(self, lower: _Reading) -> list[_Reading] | None:
+        """Both ends of a range opened by `lower` ("$5-10 million", "entre 2 et 3 milliards d'euros"), or None.
+
+        The currency is written at one end or both (then the same); the lower end takes the upper's
+        magnitude when it has none and is written with at most three integer digits (in "from 500,000
+        to 1 million" it keeps its own). An upper end without a currency needs a magnitude word or a
+        dash before it ("$5-10", not "$5 to 10 times"). With an `ordered` connector ("and", "or"), the
+        lower end must be the smaller amount. The ends are within a factor _RANGE_RATIO of each other.
+        Each end keeps its own span.
+        """
+        hit = self.data.ranges.match(self.toks, self.keys, self._skip_space(lower.body_end))
+        if not hit:
+            return None
+        k = self._skip_space(hit[0])
+        upper = self._upper(k)
+        if upper is None:
+            return None
+        if upper.currency is None:
+            if lower.currency is None or not (upper.power or self.keys[hit[0] - 1] == "-"):
+                return None
+            upper = upper._replace(currency=lower.currency)
+        elif lower.currency and lower.currency != upper.currency:
+            return None
+        exponent = lower.exponent
+        if lower.power == 0 and upper.power > 0 and lower.integer_digits <= 3:
+            exponent += upper.power
+        if lower.currency is None:
+            exponent += upper.scale
+        low, high = Decimal(lower.digits).scaleb(exponent), Decimal(upper.digits).scaleb(upper.exponent)
+        if "ordered" in hit[1].flags and not low < high:
+            return None
+        if not (low * _RANGE_RATIO > high and high * _RANGE_RATIO > low):
+            return None  # "in 2019 and 3 million dollars": no range spans that much
+        return [lower._replace(exponent=exponent, currency=upper.currency, stop=lower.body_end), upper]
+
+    def _upper(self, k: int) -> _Reading | None:
+        """The amount that starts at token k: a number, maybe after its own currency."""
+        at = next((m for m in range(k, min(k + _MAX_PREFIX_TOKENS, len(self.toks))) if self.kinds[m] == "d"), None)
+        if at is None:
+            return None
+        upper = self._reading(at, self._number(at), minus=False)
+        return upper if upper and upper.first == k else None
 
     def _currency_before(self, start: int) -> tuple[int, str] | None:
         at = start - 1
@@ -344,9 +444,11 @@ class _Scanner:
             return None
         return hit[0] + 1, self._resolve(hit[1].value)
 
-    def _currency_after(self, end: int, magnitude: bool) -> tuple[int, str, int] | None:
-        """The currency after the amount: (index past it, ISO code, power of ten it scales by: -2 for cents)."""
+    def _currency_after(self, start: int, end: int, magnitude: bool) -> tuple[int, str, int] | None:
+        """The currency after the amount at tokens start..end: (index past it, ISO code, power of ten it scales by: -2 for cents)."""
         at = self._skip_space(end)
+        if at == end and self.keys[at : at + 1] == ["-"] and self._kind(at + 1) == "l":
+            at += 1  # "the 1,000-dollar genome"
         if magnitude:
             joined = self.data.connectors.match(self.toks, self.keys, at)
             if joined:
@@ -362,7 +464,14 @@ class _Scanner:
         after = self._next_word(stop)
         if after is not None and self.keys[after] in self.data.blockers.get(self.keys[stop - 1], ()):
             return None  # "10 đồng nghiệp": a compound word, not a currency
+        if "cue" in entry.flags and not self._cued(start, stop):
+            return None  # "a thousand pounds" of nets: a weight, unless the sentence is about money
         return stop, self._resolve(entry.value), -2 if "cents" in entry.flags else 0
+
+    def _cued(self, start: int, stop: int) -> bool:
+        """Whether a money cue word ("paid", "price", "£") stands within _CUE_WINDOW tokens of tokens start..stop."""
+        window = self.keys[max(0, start - _CUE_WINDOW) : stop + _CUE_WINDOW]
+        return any(key in self.data.cues for key in window)
 
     def _next_word(self, j: int) -> int | None:
         """The index of the word after the space at token j."""
@@ -375,12 +484,18 @@ class _Scanner:
     def _resolve(self, value: str) -> str:
         return getattr(self.policy, value[1:]) if value.startswith("@") else value
 
-    def _money(self, first: int, stop: int, digits: str, exponent: int, currency: str) -> tuple[Money, int] | None:
-        amount = _decimal(digits, exponent)
-        if amount is None:
+    def _money(self, reading: _Reading) -> Money | None:
+        amount = _decimal(reading.digits, reading.exponent)
+        if amount is None or reading.currency is None:
             return None
-        start, end = self.starts[first], self.starts[stop]
-        return Money(start, end, self.text[start:end], amount, currency), stop
+        start, end = self.starts[reading.first], self.starts[reading.stop]
+        return Money(start, end, self.text[start:end], -amount if reading.negative else amount, reading.currency)
+
+
+def _value(value: str) -> tuple[str, int]:
+    """A number word's value from the data ("1000", "0.25") as (digits, exponent)."""
+    whole, _, fraction = value.partition(".")
+    return whole + fraction, -len(fraction)
 
 
 def _add(digits: str, exponent: int, more: str, more_exponent: int) -> tuple[str, int]:

@@ -1,0 +1,232 @@
+"""tasks.entities.money on money as real prose writes it: ranges, minus signs, fractions, grouped digits, weights.
+
+Every sentence here was written for these tests. Each case states the span, the exact amount and the
+ISO 4217 code a reader would check; the boundary cases pin each limit of the parser from both sides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.entities.money import find_money
+
+
+def found(text: str, lang: str) -> list[tuple[str, str, str]]:
+    """(span, amount, currency) of each mention, after checking the offsets point at the span."""
+    result = find_money(text, lang)
+    for m in result:
+        assert text[m.start : m.end] == m.text
+    return [(m.text, str(m.amount), m.currency) for m in result]
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        # the magnitude and currency of the upper end apply to the lower end; each end keeps its own span
+        ("en", "The retrofit may cost $2-4 million.", [("$2", "2000000", "USD"), ("4 million", "4000000", "USD")]),
+        ("en", "The retrofit may cost $2–4 billion.", [("$2", "2000000000", "USD"), ("4 billion", "4000000000", "USD")]),
+        ("en", "Bids ran from $6 to $9 million.", [("$6", "6000000", "USD"), ("$9 million", "9000000", "USD")]),
+        ("en", "A round of US$2.5-3 billion.", [("US$2.5", "2500000000", "USD"), ("3 billion", "3000000000", "USD")]),
+        ("en", "Between €4 and €7 billion is needed.", [("€4", "4000000000", "EUR"), ("€7 billion", "7000000000", "EUR")]),
+        ("en", "It will take 3 or 4 million dollars.", [("3", "3000000", "USD"), ("4 million dollars", "4000000", "USD")]),
+        ("en", "Tickets cost $15-20.", [("$15", "15", "USD"), ("20", "20", "USD")]),
+        ("en", "Stamps cost 40 to 60 cents.", [("40", "0.40", "USD"), ("60 cents", "0.60", "USD")]),
+        ("en", "Rents go from £950 to £1,400.", [("£950", "950", "GBP"), ("£1,400", "1400", "GBP")]),
+        ("en", "It fell from 40 to 25 million dollars.", [("40", "40000000", "USD"), ("25 million dollars", "25000000", "USD")]),
+        ("fr", "Un coût entre 4 et 6 milliards d'euros.", [("4", "4000000000", "EUR"), ("6 milliards d'euros", "6000000000", "EUR")]),
+        ("fr", "Il vise de 20 à 30 millions de dollars.", [("20", "20000000", "USD"), ("30 millions de dollars", "30000000", "USD")]),
+        ("fr", "Des loyers de 700 000 à 900 000 euros.", [("700 000", "700000", "EUR"), ("900 000 euros", "900000", "EUR")]),
+        ("fr", "Entre 2 ou 3 M€ seront investis.", [("2", "2000000", "EUR"), ("3 M€", "3000000", "EUR")]),
+        ("vi", "Mỗi cây cầu tốn 20-30 tỷ đồng.", [("20", "20000000000", "VND"), ("30 tỷ đồng", "30000000000", "VND")]),
+        ("vi", "Lương từ 8 đến 12 triệu đồng.", [("8", "8000000", "VND"), ("12 triệu đồng", "12000000", "VND")]),
+        ("vi", "Giá từ 3 tới 5 triệu đồng.", [("3", "3000000", "VND"), ("5 triệu đồng", "5000000", "VND")]),
+        ("vi", "Cần 2 hoặc 3 tỷ đồng.", [("2", "2000000000", "VND"), ("3 tỷ đồng", "3000000000", "VND")]),
+        ("de", "Zwischen 2 und 3 Millionen Euro.", [("2", "2000000", "EUR"), ("3 Millionen Euro", "3000000", "EUR")]),
+        ("de", "Es kostet 5 bis 8 Mrd. Euro.", [("5", "5000000000", "EUR"), ("8 Mrd. Euro", "8000000000", "EUR")]),
+    ],
+)
+def test_a_range_gives_two_full_amounts(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text, lang) == expected
+
+
+def test_a_lower_end_keeps_what_it_has() -> None:
+    # its own magnitude word
+    assert found("From $3 million to $5 million.", "en") == [("$3 million", "3000000", "USD"), ("$5 million", "5000000", "USD")]
+    assert found("From 3 million to 5 million dollars.", "en") == [("3 million", "3000000", "USD"), ("5 million dollars", "5000000", "USD")]
+    # four or more integer digits: the magnitude is not shared
+    assert found("Between 500,000 and 2 million euros.", "en") == [("500,000", "500000", "EUR"), ("2 million euros", "2000000", "EUR")]
+    assert found("From 999 to 2 million euros.", "en") == [("999", "999000000", "EUR"), ("2 million euros", "2000000", "EUR")]
+    assert found("From 2500 to 2 million euros.", "en") == [("2500", "2500", "EUR"), ("2 million euros", "2000000", "EUR")]
+    # its own currency after it: two plain amounts
+    assert found("From 5 USD to 10 USD.", "en") == [("5 USD", "5", "USD"), ("10 USD", "10", "USD")]
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        # a different currency at each end is no range
+        ("en", "From $5 to €10 million.", [("$5", "5", "USD"), ("€10 million", "10000000", "EUR")]),
+        # "and"/"or" need the smaller amount first
+        ("en", "Paid 5 and 3 million dollars.", [("3 million dollars", "3000000", "USD")]),
+        ("en", "Paid 3 and 3 million dollars.", [("3 million dollars", "3000000", "USD")]),
+        # a year is not the lower end of an amount a million times larger
+        ("en", "In 2019 and 3 million dollars later.", [("3 million dollars", "3000000", "USD")]),
+        # an upper end without a currency needs a dash or a magnitude word
+        ("en", "It cost $5 to 10 times more.", [("$5", "5", "USD")]),
+        ("en", "It cost $5 to 10 million dollars more.", [("$5", "5000000", "USD"), ("10 million dollars", "10000000", "USD")]),
+        # no currency at either end: nothing
+        ("en", "From 5 to 10 million users.", []),
+        ("vi", "Từ 5 đến 10 triệu người.", []),
+        # the connector must join the two numbers
+        ("en", "It cost $5 and the rest 10 million dollars.", [("$5", "5", "USD"), ("10 million dollars", "10000000", "USD")]),
+    ],
+)
+def test_what_is_no_range(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text, lang) == expected
+
+
+def test_range_ends_are_less_than_a_thousand_times_apart() -> None:
+    assert found("Between 1,001 and 1 million euros.", "en") == [("1,001", "1001", "EUR"), ("1 million euros", "1000000", "EUR")]
+    assert found("Between 1,000 and 1 million euros.", "en") == [("1 million euros", "1000000", "EUR")]
+    assert found("From 1,000 to 1 million euros.", "en") == [("1 million euros", "1000000", "EUR")]
+    assert found("From 1 million to 1,000 euros.", "en") == [("1,000 euros", "1000", "EUR")]
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "Net flows were -$3.4 million.", ("-$3.4 million", "-3400000", "USD")),
+        ("en", "The balance was −75,000 dollars.", ("−75,000 dollars", "-75000", "USD")),
+        ("en", "A result of (-€90,000).", ("-€90,000", "-90000", "EUR")),
+        ("fr", "Un résultat de -4,5 millions d'euros.", ("-4,5 millions d'euros", "-4500000", "EUR")),
+        ("vi", "Lỗ ròng -120 tỷ đồng.", ("-120 tỷ đồng", "-120000000000", "VND")),
+    ],
+)
+def test_a_written_minus_belongs_to_the_amount(lang: str, text: str, expected: tuple[str, str, str]) -> None:
+    assert found(text, lang) == [expected]
+
+
+def test_a_dash_glued_to_a_word_or_number_is_no_minus() -> None:
+    assert found("The mid-$5 million range.", "en") == [("$5 million", "5000000", "USD")]
+    assert found("Code 50000-$40 each.", "en") == [("$40", "40", "USD")]
+    assert found("Scores --$40 now.", "en") == [("$40", "40", "USD")]
+    assert found("- $40 each.", "en") == [("$40", "40", "USD")]  # a dash before a space is punctuation
+    assert found("-$40 at the start.", "en") == [("-$40", "-40", "USD")]
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "He spent half a million dollars.", ("half a million dollars", "500000", "USD")),
+        ("en", "A grant of a quarter of a billion dollars.", ("a quarter of a billion dollars", "250000000", "USD")),
+        ("en", "About three quarters of a million euros.", ("three quarters of a million euros", "750000", "EUR")),
+        ("en", "It was one and a half million dollars.", ("one and a half million dollars", "1500000", "USD")),
+        ("en", "I paid a hundred bucks.", ("a hundred bucks", "100", "USD")),
+        ("fr", "Un plan d'un demi-milliard d'euros.", ("un demi-milliard d'euros", "500000000", "EUR")),
+        ("fr", "Il a perdu un quart de million d'euros.", ("un quart de million d'euros", "250000", "EUR")),
+        ("vi", "Họ góp nửa tỷ đồng.", ("nửa tỷ đồng", "500000000", "VND")),
+        ("de", "Er spendete eine halbe Million Euro.", ("eine halbe Million Euro", "500000", "EUR")),
+    ],
+)
+def test_words_and_fractions(lang: str, text: str, expected: tuple[str, str, str]) -> None:
+    assert found(text, lang) == [expected]
+
+
+def test_number_words_need_a_spelled_out_magnitude() -> None:
+    assert found("Half a dollar.", "en") == []
+    assert found("A dollar.", "en") == []
+    assert found("Ten m dollars.", "en") == []  # a press abbreviation follows digits only
+    assert found("Une demi-heure.", "fr") == []
+
+
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("en", "Use the code GBP5OFF at checkout."),
+        ("en", "The AED4EU kit ships today."),
+        ("en", "Flight EUR22X was late."),
+    ],
+)
+def test_a_code_glued_to_letters_on_both_sides_is_a_name(lang: str, text: str) -> None:
+    assert found(text, lang) == []
+
+
+def test_a_code_glued_on_one_side_is_money() -> None:
+    assert found("Valued at EUR4bn today.", "en") == [("EUR4bn", "4000000000", "EUR")]
+    assert found("Priced at EUR4 each.", "en") == [("EUR4", "4", "EUR")]
+
+
+def test_pounds_need_a_money_cue() -> None:
+    assert found("The boat hauled a thousand pounds.", "en") == []
+    assert found("She bought two pounds of apples.", "en") == []
+    assert found("They paid a thousand pounds of it.", "en") == []  # "pounds of": a weight
+    assert found("The ring sold for a thousand pounds.", "en") == [("a thousand pounds", "1000", "GBP")]
+    assert found("It cost 200 pounds.", "en") == [("200 pounds", "200", "GBP")]
+    assert found("A £5 stamp and 200 pounds.", "en") == [("£5", "5", "GBP"), ("200 pounds", "200", "GBP")]
+    assert found("200 pounds sterling.", "en") == [("200 pounds sterling", "200", "GBP")]  # explicit
+    assert found("Er zahlte 200 Pfund.", "de") == [("200 Pfund", "200", "GBP")]
+    assert found("Sie kaufte 2 Pfund Mehl.", "de") == []
+
+
+def test_the_money_cue_is_near_the_amount() -> None:
+    # the window is 24 tokens (words and the spaces between them) either side
+    assert found("Paid" + " x" * 11 + " 200 pounds", "en") == [("200 pounds", "200", "GBP")]  # cue 24 tokens before
+    assert found("Paid" + " x" * 12 + " 200 pounds", "en") == []
+    assert found("200 pounds" + " x" * 11 + " paid", "en") == [("200 pounds", "200", "GBP")]  # 24th token after
+    assert found("200 pounds" + " x" * 12 + " paid", "en") == []
+
+
+def test_a_currency_word_joined_by_a_hyphen() -> None:
+    assert found("The 1,000-dollar genome is here.", "en") == [("1,000-dollar", "1000", "USD")]
+    assert found("A 5-million-dollar home.", "en") == [("5-million-dollar", "5000000", "USD")]
+    assert found("A 10-year plan.", "en") == []
+    assert found("A 10 -dollar bill.", "en") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Der Umsatz stieg auf 3,5 Mrd. Euro.", ("3,5 Mrd. Euro", "3500000000", "EUR")),
+        ("Ein Gehalt von 4.200 Euro.", ("4.200 Euro", "4200", "EUR")),
+        ("Die Schulden: 2 Billionen US-Dollar.", ("2 Billionen US-Dollar", "2000000000000", "USD")),
+        ("Eine Strafe von 50 Mio. Dollar.", ("50 Mio. Dollar", "50000000", "USD")),
+        ("Das Ticket kostet 80 Cent.", ("80 Cent", "0.80", "EUR")),
+        ("Er gewann 1'000 Schweizer Franken.", ("1'000 Schweizer Franken", "1000", "CHF")),
+        ("Die Firma zahlte zwei Milliarden Euro.", ("zwei Milliarden Euro", "2000000000", "EUR")),
+        ("Der Preis: 1,500 Mio. Euro.", ("1,500 Mio. Euro", "1500000", "EUR")),  # decimal comma before a magnitude
+    ],
+)
+def test_german_money_words(text: str, expected: tuple[str, str, str]) -> None:
+    assert found(text, "de") == [expected]
+
+
+def test_magnitude_words_chain_up_to_three() -> None:
+    assert found("Nợ 2 nghìn tỷ đồng.", "vi") == [("2 nghìn tỷ đồng", "2000000000000", "VND")]
+    assert found("Il doit 2 mille milliards d'euros.", "fr") == [("2 mille milliards d'euros", "2000000000000", "EUR")]
+    assert found("USD 2 k k k", "en") == [("USD 2 k k k", "2000000000", "USD")]
+    assert found("USD 2 k k k k", "en") == [("USD 2 k k k", "2000000000", "USD")]
+
+
+def test_compound_vietnamese_amounts_add_smaller_parts_only() -> None:
+    assert found("Giá 2 tỷ 500 triệu đồng.", "vi") == [("2 tỷ 500 triệu đồng", "2500000000", "VND")]
+    assert found("Giá 2 tỷ 999 triệu đồng.", "vi") == [("2 tỷ 999 triệu đồng", "2999000000", "VND")]
+    # a part too long for the gap between the two magnitudes is a new number
+    assert found("Giá 2 tỷ 1000 triệu đồng.", "vi") == [("1000 triệu đồng", "1000000000", "VND")]
+    # a part with the same or a larger magnitude is a new number
+    assert found("Giá 2 triệu 3 tỷ đồng.", "vi") == [("3 tỷ đồng", "3000000000", "VND")]
+    # a part with a decimal is a new number
+    assert found("Giá 2 tỷ 1,5 triệu đồng.", "vi") == [("1,5 triệu đồng", "1500000", "VND")]
+
+
+def test_amounts_at_the_limits_of_the_amount_column() -> None:
+    # entities.amount is decimal128(38, 6): 32 integer digits and 6 decimals at most
+    assert found("USD " + "9" * 32, "en") == [("USD " + "9" * 32, "9" * 32, "USD")]
+    assert found("USD 1" + "0" * 32, "en") == []
+    assert found("USD 0.000001", "en") == [("USD 0.000001", "0.000001", "USD")]
+    assert found("USD 0.0000001", "en") == []
+    assert found("USD 1" + "0" * 25 + " million", "en") == [("USD 1" + "0" * 25 + " million", "1" + "0" * 31, "USD")]
+    assert found("USD 1" + "0" * 26 + " million", "en") == []
+
+
+def test_currencies_before_a_number_up_to_six_tokens_in_a_range() -> None:
+    assert found("From $5 to U.S.$ 9 million.", "en") == [("$5", "5000000", "USD"), ("U.S.$ 9 million", "9000000", "USD")]
