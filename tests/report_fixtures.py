@@ -31,12 +31,12 @@ MENTIONS = [
     (FR, "Mark Zuckerberg", "PERSON", "Mark Zuckerberg", None, None, "zuckerberg"),
     (FR, "OpenAI", "ORG", "OpenAI", None, None, "openai"),
     (FR, "Meta", "ORG", "Meta", None, None, "meta"),
-    (FR, "100 millions de dollars", "MONEY", "100000000 USD", Decimal("100000000"), "USD", None),
+    (FR, "100 millions de dollars", "MONEY", "100000000 USD", Decimal("100000000"), "USD", "usd-100m"),
     (VI, "Lucas Beyer", "PERSON", "Lucas Beyer", None, None, "beyer"),
     (VI, "Mark Zuckerberg", "PERSON", "Mark Zuckerberg", None, None, "zuckerberg"),
     (VI, "OpenAI", "ORG", "OpenAI", None, None, "openai"),
     (VI, "Meta", "ORG", "Meta", None, None, "meta"),
-    (VI, "100 triệu USD", "MONEY", "100000000 USD", Decimal("100000000"), "USD", None),
+    (VI, "100 triệu USD", "MONEY", "100000000 USD", Decimal("100000000"), "USD", "usd-100m"),
     (VI, "9 con số", "MONEY", "9 con số", None, None, None),
 ]
 # fr-vi: the sample's 12 French and 12 Vietnamese sentences are parallel one to one.

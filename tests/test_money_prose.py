@@ -6,9 +6,12 @@ ISO 4217 code a reader would check; the boundary cases pin each limit of the par
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tasks.entities.money import find_money
+import tasks.entities.money as money
+from tasks.entities.money import MoneyPolicy, find_money
 
 
 def found(text: str, lang: str) -> list[tuple[str, str, str]]:
@@ -77,7 +80,9 @@ def test_a_lower_end_keeps_what_it_has() -> None:
         # no currency at either end: nothing
         ("en", "From 5 to 10 million users.", []),
         ("vi", "Từ 5 đến 10 triệu người.", []),
-        # the connector must join the two numbers
+        # the connector must join the two numbers, and the upper end start right after it
+        ("en", "It cost $5 to the end.", [("$5", "5", "USD")]),
+        ("en", "Paid $5 to the 10 million dollars fund.", [("$5", "5", "USD"), ("10 million dollars", "10000000", "USD")]),
         ("en", "It cost $5 and the rest 10 million dollars.", [("$5", "5", "USD"), ("10 million dollars", "10000000", "USD")]),
     ],
 )
@@ -230,3 +235,36 @@ def test_amounts_at_the_limits_of_the_amount_column() -> None:
 
 def test_currencies_before_a_number_up_to_six_tokens_in_a_range() -> None:
     assert found("From $5 to U.S.$ 9 million.", "en") == [("$5", "5000000", "USD"), ("U.S.$ 9 million", "9000000", "USD")]
+
+
+def test_nothing_spans_a_paragraph_break() -> None:
+    assert found("It cost $5\nmillion.", "en") == [("$5\nmillion", "5000000", "USD")]
+    assert found("It cost $5\n\nmillion.", "en") == [("$5", "5", "USD")]
+    assert found("It cost 5\n\ndollars.", "en") == []
+
+
+def test_the_tail_of_a_number_that_did_not_parse_is_no_number() -> None:
+    assert found("Code 1.234.5 EUR", "en") == []
+    assert found("Code 1.234 EUR", "en") == [("1.234 EUR", "1234", "EUR")]
+
+
+@pytest.mark.parametrize("code", ["US", "USDX", "usd", "U$D", "ÜSD", 840])
+def test_a_policy_currency_is_an_iso_code(code: object) -> None:
+    with pytest.raises(ValueError, match="MoneyPolicy.dollar must be an ISO 4217"):
+        MoneyPolicy(dollar=code)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="MoneyPolicy.franc"):
+        MoneyPolicy(franc=code)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="MoneyPolicy.yen_sign"):
+        MoneyPolicy(yen_sign=code)  # type: ignore[arg-type]
+
+
+def test_an_unknown_kind_in_the_data_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "money.tsv"
+    bad.write_text("# comment\nen\tcurrency\t$\t@dollar\tprefix\nen\tcurrrency\tx\tUSD\n", encoding="utf-8")
+    monkeypatch.setattr(money, "DATA_FILE", bad)
+    money._language.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"money.tsv: unknown kind 'currrency'"):
+            find_money("$5", "en")
+    finally:
+        money._language.cache_clear()

@@ -110,6 +110,16 @@ def _duckdb_counts(out: Path) -> dict[str, int]:
             counts[f"entities.labels.{label}"] = n
         for currency, n in duckdb.sql(f"SELECT coalesce(currency, 'none'), count(*) FROM {table('entities')} WHERE label = 'MONEY' GROUP BY 1").fetchall():
             counts[f"entities.money.{currency}.mentions"] = n
+        links = (
+            f"SELECT doc_id, ent_idx, link_id FROM {table('entity_links')}"
+            if (out / "entity_links").exists()
+            else "SELECT NULL AS doc_id, NULL AS ent_idx, NULL AS link_id"
+        )
+        sql = (
+            f"SELECT coalesce(e.currency, 'none'), count(DISTINCT coalesce(l.link_id, e.doc_id || '#' || e.ent_idx)) FROM {table('entities')} e "
+            f"LEFT JOIN ({links}) l USING (doc_id, ent_idx) WHERE e.label = 'MONEY' AND e.amount IS NOT NULL GROUP BY 1"
+        )
+        counts.update({f"entities.money.{currency}.amounts": n for currency, n in duckdb.sql(sql).fetchall()})
     if (out / "entity_links").exists():
         sql = f"SELECT count(*) FROM (SELECT link_id FROM {table('entity_links')} GROUP BY link_id HAVING count(DISTINCT lang) > 1)"
         counts["entity_links.cross_language"] = _one(sql)
@@ -166,12 +176,13 @@ def test_absent_and_empty_tables_are_said_so(sample_run: Path, tmp_path: Path, c
 def test_entities_alignment_and_errors_sections(annotated: Path, capsys: pytest.CaptureFixture) -> None:
     stats = _stats_json(annotated, capsys)
     ents = stats["entities"]
-    assert ents["money"]["USD"] == {"mentions": 2, "with_amount": 2, "total": "200000000"}
-    assert ents["money"]["none"] == {"mentions": 1, "with_amount": 0, "total": None}
+    # the French and Vietnamese mentions of one 100 million are one linked cluster: one amount
+    assert ents["money"]["USD"] == {"mentions": 2, "with_amount": 2, "amounts": 1, "total": "100000000", "largest": "100000000"}
+    assert ents["money"]["none"] == {"mentions": 1, "with_amount": 0, "amounts": 0, "total": None, "largest": None}
     assert ents["top"]["fr"]["ORG"][0] == {"norm": "Meta", "count": 2}
     assert {p["norm"] for p in ents["top"]["vi"]["PERSON"]} == {"Lucas Beyer", "Mark Zuckerberg"}
     links = stats["entity_links"]
-    assert links["clusters"] == links["cross_language"] == 4 and links["examples"][0]["names"] == {"fr": "Meta", "vi": "Meta"}
+    assert links["clusters"] == links["cross_language"] == 5 and links["examples"][0]["names"] == {"fr": "Meta", "vi": "Meta"}
     align = stats["alignments"]
     assert align["bead_types"] == {"1-1": 13, "0-1": 9, "1-2": 1}
     assert align["pairs"]["en-fr"]["tgt_coverage"] == 0.25 and align["pairs"]["fr-vi"]["src_coverage"] == 1.0

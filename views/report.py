@@ -182,12 +182,19 @@ def _entities(stats: dict[str, Any], plots: _Plots) -> str:
         top_rows.append(f"<td>{_e(lang)}</td>" + "".join(cells))
     parts.append("<h3>Most mentioned people and companies</h3>" + _table(["language", "people (PERSON)", "companies (ORG)"], top_rows))
     money_rows = [
-        f"<td>{_e(cur)}</td>" + _num(m["mentions"], f"entities.money.{cur}.mentions") + _num(m["with_amount"]) + _num(_grouped(m["total"]))
+        f"<td>{_e(cur)}</td>"
+        + _num(m["mentions"], f"entities.money.{cur}.mentions")
+        + _num(m["with_amount"])
+        + _num(m["amounts"], f"entities.money.{cur}.amounts")
+        + _num(_grouped(m["total"]))
+        + _num(_grouped(m["largest"]))
         for cur, m in ents["money"].items()
     ]
+    header = ["currency", "mentions", "with an amount", "distinct amounts", "total of distinct amounts", "largest amount"]
     parts.append(
         "<h3>MONEY totals by currency</h3>"
-        + (_table(["currency", "mentions", "with an amount", "total amount"], money_rows) if money_rows else "<p>No MONEY mentions.</p>")
+        + "<p>An amount repeated by the translations of a group (one linked cluster) counts once in the total.</p>"
+        + (_table(header, money_rows) if money_rows else "<p>No MONEY mentions.</p>")
     )
     return "\n".join(parts) + _links(stats)
 

@@ -203,23 +203,16 @@ def _errors(out: Location) -> list[dict[str, Any]]:
 
 
 def _entities(out: Location) -> dict[str, Any]:
-    """Mentions per language and label, the most mentioned people and companies, MONEY totals by currency."""
+    """Mentions per language and label, the most mentioned people and companies, MONEY totals by currency (`_money`)."""
     by_lang: dict[str, Counter] = defaultdict(Counter)
     names: dict[tuple[str, str], Counter] = defaultdict(Counter)
     sources: Counter = Counter()
-    money: dict[str, dict[str, Any]] = defaultdict(lambda: {"mentions": 0, "with_amount": 0, "total": Decimal(0)})
-    for part in iter_output_table(out, "entities", columns=["lang", "label", "norm", "amount", "currency", "source"]):
+    for part in iter_output_table(out, "entities", columns=["lang", "label", "norm", "source"]):
         for row in _summed(part, ["lang", "label", "norm"], []).to_pylist():
             by_lang[row["lang"]][row["label"]] += row["count_all"]
             if row["label"] in ("PERSON", "ORG"):
                 names[(row["lang"], row["label"])][row["norm"]] += row["count_all"]
         sources.update({row["values"]: row["counts"] for row in pc.value_counts(part.column("source")).to_pylist()})
-        amounts = part.filter(pc.equal(part.column("label"), "MONEY"))
-        for row in amounts.group_by("currency").aggregate([("amount", "sum"), ("amount", "count"), ([], "count_all")]).to_pylist():
-            entry = money[row["currency"] or NO_CURRENCY]
-            entry["mentions"] += row["count_all"]
-            entry["with_amount"] += row["amount_count"]
-            entry["total"] += row["amount_sum"] or Decimal(0)
     labels: Counter = sum(by_lang.values(), Counter())
     return {
         "total": sum(labels.values()),
@@ -230,10 +223,53 @@ def _entities(out: Location) -> dict[str, Any]:
             lang: {label: [{"norm": norm, "count": n} for norm, n in _top(names[(lang, label)], TOP_ENTITIES)] for label in ("PERSON", "ORG")}
             for lang in sorted(by_lang)
         },
-        "money": {
-            cur: {"mentions": e["mentions"], "with_amount": e["with_amount"], "total": _decimal(e["total"]) if e["with_amount"] else None}
-            for cur, e in sorted(money.items())
-        },
+        "money": _money(out),
+    }
+
+
+def _money(out: Location) -> dict[str, dict[str, Any]]:
+    """MONEY per currency: mentions, those with an amount, and the distinct amounts, their total and the largest.
+
+    An amount is one fact however many translations repeat it: the mentions of one entity_links cluster
+    (the same amount and currency in several documents of a translation group) count once, a mention in
+    no cluster counts on its own. A group lies in one shard, so `entities` and `entity_links` are joined
+    part file by part file (the same shard name) and memory holds one shard's MONEY mentions at a time.
+    Shape: {currency or NO_CURRENCY: {"mentions": int, "with_amount": int, "amounts": int, "total": str | None,
+    "largest": str | None}}, amounts as plain decimal strings.
+    """
+    money: dict[str, dict[str, Any]] = defaultdict(lambda: {"mentions": 0, "with_amount": 0, "amounts": 0, "total": Decimal(0), "largest": None})
+    linked_parts = set(out.list("entity_links", suffix=".parquet"))
+    for name in out.list("entities", suffix=".parquet"):
+        part = out.read_table("entities", name, columns=["doc_id", "ent_idx", "label", "amount", "currency"])
+        mentions = part.filter(pc.equal(part.column("label"), "MONEY"))
+        if not mentions.num_rows:
+            continue
+        links = out.read_table("entity_links", name, columns=["doc_id", "ent_idx", "link_id"]) if name in linked_parts else None
+        cluster = {(r["doc_id"], r["ent_idx"]): r["link_id"] for r in links.to_pylist()} if links is not None else {}
+        counted: set[str] = set()
+        for row in mentions.to_pylist():
+            entry = money[row["currency"] or NO_CURRENCY]
+            entry["mentions"] += 1
+            if row["amount"] is None:
+                continue
+            entry["with_amount"] += 1
+            link_id = cluster.get((row["doc_id"], row["ent_idx"]))
+            if link_id is not None:
+                if link_id in counted:
+                    continue  # this cluster's amount is counted already
+                counted.add(link_id)
+            entry["amounts"] += 1
+            entry["total"] += row["amount"]
+            entry["largest"] = row["amount"] if entry["largest"] is None else max(entry["largest"], row["amount"])
+    return {
+        cur: {
+            "mentions": e["mentions"],
+            "with_amount": e["with_amount"],
+            "amounts": e["amounts"],
+            "total": _decimal(e["total"]) if e["amounts"] else None,
+            "largest": _decimal(e["largest"]) if e["largest"] is not None else None,
+        }
+        for cur, e in sorted(money.items())
     }
 
 

@@ -385,12 +385,7 @@ class _Scanner:
 
     def _minus(self, first: int) -> bool:
         """Whether a minus sign stands right before token `first`, not glued to a word or number before it."""
-        return (
-            first - 1 >= self.taken
-            and self.keys[first - 1 : first] == ["-"]
-            and self._kind(first - 2) in ("", "s", "o")
-            and self.keys[first - 2 : first - 1] != ["-"]
-        )
+        return self.keys[first - 1 : first] == ["-"] and self._kind(first - 2) in ("", "s", "o") and self.keys[first - 2 : first - 1] != ["-"]
 
     def _range(self, lower: _Reading) -> list[_Reading] | None:
         """Both ends of a range opened by `lower` ("$5-10 million", "entre 2 et 3 milliards d'euros"), or None.
