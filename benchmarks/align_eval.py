@@ -19,6 +19,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchmarks.eval_data import require_eval_data
 from tasks.align.aligner import AlignOptions, Bead, align_sentences
 from tasks.align.files import align_corpus, learn_lexicon
 
@@ -140,7 +141,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per size (the median is reported)")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
-    eval_dir = Path(args.eval_dir)
+    eval_dir = require_eval_data(args.eval_dir, *(f"align/{folder}" for folder, *_ in DATASETS.values()))
     options = AlignOptions()
 
     acc = accuracy(eval_dir, options)

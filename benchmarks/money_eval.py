@@ -23,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.eval_data import require_eval_data  # noqa: E402
 from tasks.entities.money import find_money  # noqa: E402
 
 GOLD_FILES = ("dev.tsv", "real_dev.tsv")
@@ -103,6 +104,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args()
+    require_eval_data(args.eval_dir, "money/dev.tsv")
 
     missing = [args.eval_dir / "money" / name for name in GOLD_FILES if not (args.eval_dir / "money" / name).is_file()]
     if missing:

@@ -20,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.eval_data import require_eval_data  # noqa: E402
 from cluster import config as configuration  # noqa: E402
 from cluster.languages import language_specs  # noqa: E402
 from tasks.entities.extract import entities_for_texts  # noqa: E402
@@ -264,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fr-model", default=None, help="spaCy model for French accuracy (default: the shipped default)")
     parser.add_argument("--en-model", default=None, help="an installed English spaCy model (default: rules only)")
     args = parser.parse_args(argv)
+    require_eval_data(args.eval_dir, "ner", "money/dev.tsv")
     config = configuration.load()
     specs = dict(language_specs(config))  # the shipped config's pipelines, overridden by --fr-model / --en-model
     specs.update({lang: LanguageSpec(model=model) for lang, model in (("fr", args.fr_model), ("en", args.en_model)) if model})

@@ -34,9 +34,12 @@ from typing import Any
 
 import psutil
 
+from benchmarks.eval_data import require_eval_data
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = [REPO / "examples" / "superstar-coders.jsonl", REPO.parent / "shared" / "samples" / "superstar-coders.jsonl"]
 LANGS = ("fr", "vi", "en")
+POOL_FILES = ("align", "ner/en/wikigold.conll.txt", "ner/fr/wikineural_fr_val_first2000.conllu", "ner/vi/news_dev.tsv", "money/dev.tsv")
 
 
 def sentence_pools(eval_dir: Path) -> dict[str, list[str]]:
@@ -50,9 +53,9 @@ def sentence_pools(eval_dir: Path) -> dict[str, list[str]]:
     for lang in LANGS:
         for path in sorted((eval_dir / "align").glob(f"*/*.{lang}")):
             pools[lang] += [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 20]
-    for lang, path in (("en", "ner/en/wikigold.conll.txt"), ("fr", "ner/fr/wikineural_fr_val_first2000.conllu")):
+    for lang, path in zip(("en", "fr"), POOL_FILES[1:3], strict=True):
         pools[lang] += _conll_sentences(eval_dir / path)
-    for path in ("ner/vi/news_dev.tsv", "money/dev.tsv"):
+    for path in POOL_FILES[3:]:
         for line in (eval_dir / path).read_text(encoding="utf-8").splitlines()[1:]:
             lang, text = line.split("\t")[:2]
             if lang in LANGS:
@@ -252,6 +255,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="polycorpus-scaling-"))
     work.mkdir(parents=True, exist_ok=True)
 
+    require_eval_data(args.eval_dir, *POOL_FILES)
     records = generate(sentence_pools(args.eval_dir), args.docs, args.seed)
     sizes = [len(r["text"].encode()) for r in records]
     print(f"corpus: {len(records)} documents, {sum(sizes) / 1e6:.1f} MB, {min(sizes)}-{max(sizes)} bytes each, tasks {','.join(tasks)}")

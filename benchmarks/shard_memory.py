@@ -17,7 +17,8 @@ import multiprocessing
 import tempfile
 from pathlib import Path
 
-from benchmarks.scaling import _config, generate, sentence_pools
+from benchmarks.eval_data import require_eval_data
+from benchmarks.scaling import POOL_FILES, _config, generate, sentence_pools
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "shard_memory.json")
     args = parser.parse_args()
     tasks = args.tasks.split(",")
+    require_eval_data(args.eval_dir, *POOL_FILES)
     pools = sentence_pools(args.eval_dir)
     results = []
     ctx = multiprocessing.get_context("spawn")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import spacy
 
+from benchmarks.eval_data import require_eval_data
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 from tasks.vi.tokenizer import VietnameseTokenizer
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "vi_seg.json")
     args = parser.parse_args()
+    require_eval_data(args.eval_dir, *(f"vi-seg/{split}" for split in SPLITS))
 
     from pyvi import ViTokenizer
 

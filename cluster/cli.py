@@ -1,4 +1,4 @@
-"""The `polycorpus` command line: argument parsing and printing only; the work lives in corpus/, tasks/, views/ and cluster/.
+"""The `polycorpus` command line: argument parsing, help texts and printing; the work lives in corpus/, tasks/, views/ and cluster/.
 
 Data goes to stdout or the output path; logs, warnings and progress go to stderr.
 """
@@ -243,80 +243,166 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+DESCRIPTION = """\
+polycorpus turns a sharded Parquet corpus of multilingual news into
+analysis-ready Parquet tables: sentences, tokens, entities (people, companies,
+money amounts) and cross-language sentence alignments, on a local Dask
+scheduler or a cluster.
+
+`ingest` raw files, `run` the tasks, then read OUT with `status`, `stats`,
+`report`, `show` and `export`; `tokenize`, `entities` and `align-files` work on
+plain files in-process. `polycorpus COMMAND --help` describes each command."""
+
+EXIT_CODES = """\
+exit status: 0 ok; 1 some shards failed (run; `polycorpus status OUT` names
+them); 2 bad input or usage (one line on stderr names the file, key or flag)."""
+
+
+def _command(sub: argparse._SubParsersAction, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand: `summary` is its one line in `polycorpus --help`, `description` opens `polycorpus NAME --help`."""
+    return sub.add_parser(name, help=summary, description=description, epilog=EXIT_CODES)
+
+
+def _add_config(p: argparse.ArgumentParser, what: str = "") -> None:
+    p.add_argument("--config", metavar="FILE", help=f"a YAML file laid over the embedded defaults (cluster/polycorpus.yaml){what}")
+
+
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", help="comma-separated registered tasks, e.g. tokenize,entities,align (default: the config's tasks; see `polycorpus tasks`)")
-    p.add_argument("--config", help="a YAML config file over the embedded defaults")
-    p.add_argument("--cluster", choices=configuration.CLUSTER_TYPES, help="where to run (default: local)")
-    p.add_argument("--workers", type=int, help="number of worker processes")
-    p.add_argument("--scheduler-address", help="address of a running Dask scheduler (implies --cluster address)")
-    p.add_argument("--scheduler-file", help="scheduler file of a running Dask scheduler (implies --cluster address)")
-    p.add_argument("--force", action="store_true", help="redo every shard and task")
+    p.add_argument(
+        "--tasks",
+        metavar="T1,T2",
+        help="comma-separated registered tasks, e.g. tokenize,entities,align; requirements are added (default: the config's tasks; see `polycorpus tasks`)",
+    )
+    _add_config(p)
+    p.add_argument(
+        "--cluster",
+        choices=configuration.CLUSTER_TYPES,
+        help="where to run: a local Dask scheduler (default), this process (sync), a running scheduler (address), SLURM or Kubernetes",
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes, one core each (default: one per core for local)")
+    p.add_argument("--scheduler-address", metavar="ADDR", help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --cluster address)")
+    p.add_argument("--scheduler-file", metavar="F", help="scheduler file of a running Dask scheduler (implies --cluster address)")
+    p.add_argument("--force", action="store_true", help="redo every shard and task, even those done")
     p.add_argument("--retry-failed", action="store_true", help="also redo shards whose manifest says failed")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="polycorpus", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="polycorpus", description=DESCRIPTION, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"polycorpus {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
-    p = sub.add_parser("ingest", help="raw files -> OUT/documents/part-NNNNN.parquet")
-    p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("out", metavar="OUT")
-    p.add_argument("--format", choices=("jsonl", "csv", "tsv", "txt", "moses", "tmx"))
-    p.add_argument("--shard-size", type=float, default=64.0, metavar="MB", help="MB (10^6 bytes) of UTF-8 text per shard (default 64)")
-    p.add_argument("--detect-lang", action="store_true", help="detect missing languages (needs polycorpus[detect])")
-    p.add_argument("--skip-bad", action="store_true", help="log bad records to OUT/errors/ instead of stopping")
-    p.add_argument("--dedupe", action="store_true", help="drop documents whose doc_id was seen before")
+    p = _command(
+        sub,
+        "ingest",
+        "read JSONL, CSV, TSV, txt, Moses or TMX into OUT/documents/",
+        "read raw files (JSONL, CSV, TSV, text, Moses, TMX) into the documents table OUT/documents/part-NNNNN.parquet",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders (a folder of article.fr.txt, article.vi.txt ...)")
+    p.add_argument("out", metavar="OUT", help="output folder or URL; the documents land in OUT/documents/")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "tsv", "txt", "moses", "tmx"),
+        help="input format (default: from each file's suffix); moses = line-parallel files news.fr, news.vi, one group",
+    )
+    p.add_argument("--shard-size", type=float, default=64.0, metavar="MB", help="MB (10^6 bytes) of UTF-8 text per shard, a float (default 64)")
+    p.add_argument(
+        "--detect-lang", action="store_true", help="detect the language of documents that have none, among the configured languages (needs polycorpus[detect])"
+    )
+    p.add_argument("--skip-bad", action="store_true", help="write bad records to OUT/errors/ and go on, instead of stopping at the first")
+    p.add_argument("--dedupe", action="store_true", help="drop (and count) documents whose doc_id was seen before, instead of refusing them")
     p.add_argument("--overwrite", action="store_true", help="replace the documents of a non-empty OUT")
-    p.add_argument("--config", help="a YAML config file (its languages restrict --detect-lang)")
+    _add_config(p, "; its languages restrict --detect-lang")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("run", help="tokenize / entities / align every shard on Dask")
-    p.add_argument("docs", metavar="DOCS")
-    p.add_argument("out", metavar="OUT")
+    p = _command(
+        sub,
+        "run",
+        "run the tasks on every shard of DOCS with Dask, into OUT",
+        "run the tasks (tokenize, entities, align, ...) over every shard of DOCS on Dask, writing OUT/<table>/ and the manifests",
+    )
+    p.add_argument("docs", metavar="DOCS", help="the documents folder written by ingest (OUT/documents of ingest), a path or URL")
+    p.add_argument("out", metavar="OUT", help="output folder or URL: tables, manifests (OUT/_manifest/), run records, logs")
     _add_run_flags(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("status", help="shards done / pending / failed")
-    p.add_argument("out", metavar="OUT")
+    p = _command(
+        sub, "status", "shards done, pending and failed in OUT", "count the shards done, pending and failed in OUT, naming the failed and pending ones"
+    )
+    p.add_argument("out", metavar="OUT", help="the output folder of `polycorpus run`")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("stats", help="documents, sentences and tokens per language")
-    p.add_argument("out", metavar="OUT")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = _command(
+        sub,
+        "stats",
+        "documents, sentences, tokens, entities and beads of OUT",
+        "print documents, sentences and tokens per language, entities and alignment beads of OUT",
+    )
+    p.add_argument("out", metavar="OUT", help="the output folder of `polycorpus run`")
+    p.add_argument("--json", action="store_true", help="print every statistic the report shows as one JSON object (keys in the README)")
     p.set_defaults(func=cmd_stats)
 
-    for name, func, what in (("tokenize", cmd_tokenize, "tokens"), ("entities", cmd_entities, "one JSON object of entities")):
-        p = sub.add_parser(name, help=f"one document per line in, {what} per line out (in-process)")
-        p.add_argument("--lang", required=True, help="ISO 639-1 code of the input's language")
-        p.add_argument("--input", help="input file (default: stdin)")
-        p.add_argument("--output", help="output file (default: stdout)")
-        p.add_argument("--config", help="a YAML config file over the embedded defaults")
+    for name, func, short, what in (
+        ("tokenize", cmd_tokenize, "its tokens", "its tokens joined by spaces (a space inside a token written _)"),
+        ("entities", cmd_entities, "its entities as JSON", "a JSON object of its entities (offsets in code points)"),
+    ):
+        p = _command(
+            sub, name, f"one document per line in, {short} per line out", f"one document per input line in, {what} per output line out; in-process, no Dask"
+        )
+        p.add_argument("--lang", required=True, metavar="L", help="ISO 639-1 code of the input's language (fr, vi, en, de, ...)")
+        p.add_argument("--input", metavar="F", help="input file, one document per line (default: stdin)")
+        p.add_argument("--output", metavar="F", help="output file, one line per input line (default: stdout)")
+        _add_config(p, "; its languages section picks the model")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("align-files", help="align sentence-per-line file pairs, vecalign bead output (in-process)")
-    p.add_argument("--pairs", required=True, metavar="PAIRS.tsv", help="lines of src_file<TAB>tgt_file<TAB>out_file")
-    p.add_argument("--src-lang", required=True)
-    p.add_argument("--tgt-lang", required=True)
-    p.add_argument("--split-sentences", action="store_true", help="inputs are running text: split them into sentences first")
-    p.add_argument("--config")
+    p = _command(
+        sub,
+        "align-files",
+        "align sentence-per-line file pairs, vecalign beads out",
+        "align the sentences of file pairs, writing one bead per line in vecalign format; in-process, no Dask",
+    )
+    p.add_argument(
+        "--pairs", required=True, metavar="PAIRS.tsv", help="no header; lines of src_file<TAB>tgt_file<TAB>out_file, paths relative to the current directory"
+    )
+    p.add_argument("--src-lang", required=True, metavar="L1", help="ISO 639-1 code of the src files' language")
+    p.add_argument("--tgt-lang", required=True, metavar="L2", help="ISO 639-1 code of the tgt files' language")
+    p.add_argument(
+        "--split-sentences",
+        action="store_true",
+        help="inputs are running text: split them into sentences first and write them beside each out file as out_file.L1 and out_file.L2",
+    )
+    _add_config(p, "; its align section sets the aligner's options")
     p.set_defaults(func=cmd_align_files)
 
-    p = sub.add_parser("export", help="aligned sentence pairs for MT training")
-    p.add_argument("out", metavar="OUT")
-    p.add_argument("--pair", required=True, metavar="L1-L2")
-    p.add_argument("--format", required=True, choices=("tsv", "moses", "tmx"))
-    p.add_argument("--min-score", type=float)
-    p.add_argument("dest", metavar="DEST")
+    p = _command(
+        sub,
+        "export",
+        "aligned sentence pairs of OUT for MT (tsv, moses, tmx)",
+        "write the aligned sentence pairs of one language pair of OUT for MT training (tsv, moses or tmx)",
+    )
+    p.add_argument("out", metavar="OUT", help="the output folder of a `polycorpus run` that did the align task")
+    p.add_argument("--pair", required=True, metavar="L1-L2", help="the language pair, source first, e.g. fr-vi")
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=("tsv", "moses", "tmx"),
+        help="tsv: DEST holds source<TAB>target lines; moses: DEST is a prefix for DEST.L1 and DEST.L2; tmx: DEST is a TMX 1.4 file",
+    )
+    p.add_argument("--min-score", type=float, metavar="X", help="keep only beads whose score is at least X (default: every bead)")
+    p.add_argument("dest", metavar="DEST", help="the output file (tsv, tmx) or file prefix (moses)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("tasks", help="the registered tasks: tables, requirements, options with defaults")
-    p.add_argument("--json", action="store_true", help="a JSON list of objects with name, tables, requires, options")
+    p = _command(
+        sub,
+        "tasks",
+        "the registered tasks, their tables and options",
+        "list the registered tasks: tables written, tasks required, options with defaults and a line of doc each",
+    )
+    p.add_argument("--json", action="store_true", help="a JSON list of objects: name, doc, tables, requires, corpus_step, options")
     p.set_defaults(func=cmd_tasks)
 
-    report_cli.register(sub)
+    report_cli.register(sub, _command)
     return parser
 
 

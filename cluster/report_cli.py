@@ -6,6 +6,7 @@ import argparse
 import os
 import shutil
 import sys
+from collections.abc import Callable
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -31,17 +32,27 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add `report` and `show` to the polycorpus command line."""
-    p = sub.add_parser("report", help="write OUT/report.html: stats, entities, alignment, errors and run info with plots")
-    p.add_argument("out", metavar="OUT")
+def register(sub: argparse._SubParsersAction, command: Callable[[argparse._SubParsersAction, str, str, str], argparse.ArgumentParser]) -> None:
+    """Add `report` and `show` to the polycorpus command line; `command(sub, name, summary, description)` makes each subparser."""
+    p = command(
+        sub,
+        "report",
+        "write OUT/report.html: stats, entities, beads, runs",
+        "write OUT/report.html, one self-contained page: stats, entities, alignments, errors and run info with plots",
+    )
+    p.add_argument("out", metavar="OUT", help="the output folder of `polycorpus run`")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("show", help="one document with its entities highlighted and its aligned translation side by side")
-    p.add_argument("out", metavar="OUT")
-    p.add_argument("doc_id", metavar="DOC_ID")
+    p = command(
+        sub,
+        "show",
+        "one document, entities highlighted, beside its translation",
+        "print one document with its entities highlighted and its aligned sentences beside their translation",
+    )
+    p.add_argument("out", metavar="OUT", help="the output folder of `polycorpus run`")
+    p.add_argument("doc_id", metavar="DOC_ID", help="the document's doc_id (a column of OUT/documents)")
     p.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="ANSI highlights (auto: when stdout is a terminal and NO_COLOR is unset)"
     )
-    p.add_argument("--width", type=int, help="columns (default: the terminal's width, 120 when not a terminal)")
+    p.add_argument("--width", type=int, metavar="N", help="columns (default: the terminal's width, 120 when not a terminal)")
     p.set_defaults(func=cmd_show)
