@@ -7,7 +7,12 @@ tokenizer's `pipe` (texts segmented many at a time, as `polycorpus run` and `tok
 per call" is what `nlp(text)` and `nlp.pipe(texts)` get, since spaCy tokenizes each text alone. Differences from pyvi
 are counted per sentence and attributed to the first fix (in FIXES order) whose addition changes it.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/vi_seg.py [--eval-dir ../shared/eval] [--runs 7]
+The whole-process rows time the command a user runs, `polycorpus tokenize --lang vi`, over a file of
+the UD sentences and the Vietnamese TED lines of EVAL/align, against a script that writes spaCy
+blank("vi")'s tokens of the same file the same way; each also runs over an empty file, and its
+median start-up is subtracted, so the rate is that of the work. Runs are interleaved, medians of wall time.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/vi_seg.py [--eval-dir ../shared/eval] [--runs 7] [--process-runs 5]
 """
 
 from __future__ import annotations
@@ -15,7 +20,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -130,10 +139,43 @@ def time_runs(segmenters: dict[str, Callable[[], object]], runs: int) -> dict[st
     return seconds
 
 
+# What `polycorpus tokenize` does per line, with spaCy's Vietnamese tokenizer (pyvi) instead of ours.
+_SPACY_SCRIPT = """
+import sys, spacy
+nlp = spacy.blank("vi")
+lines = open(sys.argv[1], encoding="utf-8").read().split("\\n")[:-1]
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for doc in nlp.pipe(lines):
+        out.write(" ".join("_".join(t.text.split()) for t in doc if not t.is_space) + "\\n")
+"""
+
+
+def whole_process(lines: list[str], runs: int) -> dict[str, dict[str, float]]:
+    """Wall seconds of each command over `lines` (one per line) and over an empty file, medians of interleaved runs."""
+    polycorpus = str(Path(sys.executable).with_name("polycorpus"))
+    with tempfile.TemporaryDirectory() as tmp:
+        full, empty = Path(tmp, "lines.txt"), Path(tmp, "empty.txt")
+        full.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        empty.write_text("", encoding="utf-8")
+        commands = {
+            "polycorpus tokenize --lang vi": lambda path: [polycorpus, "tokenize", "--lang", "vi", "--input", str(path), "--output", os.devnull],
+            "spacy blank('vi')": lambda path: [sys.executable, "-c", _SPACY_SCRIPT, str(path), os.devnull],
+        }
+        seconds: dict[str, dict[str, list[float]]] = {name: {"full": [], "start-up": []} for name in commands}
+        for _ in range(runs):
+            for name, command in commands.items():
+                for kind, path in (("full", full), ("start-up", empty)):
+                    started = time.perf_counter()
+                    subprocess.run(command(path), check=True, stdout=subprocess.DEVNULL)
+                    seconds[name][kind].append(time.perf_counter() - started)
+    return {name: {kind: statistics.median(values) for kind, values in kinds.items()} for name, kinds in seconds.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--process-runs", type=int, default=5, help="interleaved runs of each whole-process command (0: skip them)")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "vi_seg.json")
     args = parser.parse_args()
     require_eval_data(args.eval_dir, *(f"vi-seg/{split}" for split in SPLITS))
@@ -191,8 +233,26 @@ def main() -> None:
     for name, count in differences.items():
         print(f"  {name:14} {count}")
 
+    process: dict[str, dict[str, float]] = {}
+    if args.process_runs:
+        lines = texts + [
+            line for path in sorted((args.eval_dir / "align").glob("ted-*-vi/*.vi")) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()
+        ]
+        process_syllables = sum(len(line.split()) for line in lines)
+        process = whole_process(lines, args.process_runs)
+        for timing in process.values():
+            timing["work"] = timing["full"] - timing["start-up"]
+            timing["syllables_per_second"] = process_syllables / timing["work"]
+        baseline = process["spacy blank('vi')"]["syllables_per_second"]
+        print(f"\nwhole process over {len(lines)} lines (UD VTB + TED vi), {process_syllables} syllables; median of {args.process_runs} interleaved runs")
+        print(f"{'command':32} {'wall s':>7} {'start-up s':>11} {'work s':>7} {'syll/s':>9} {'vs spaCy':>9}")
+        for name, timing in process.items():
+            ratio = timing["syllables_per_second"] / baseline
+            print(f"{name:32} {timing['full']:7.2f} {timing['start-up']:11.2f} {timing['work']:7.2f} {timing['syllables_per_second']:9.0f} {ratio:8.2f}x")
+
     args.json.parent.mkdir(parents=True, exist_ok=True)
     result = {
+        "whole_process": process,
         "data": {"sentences": len(texts), "syllables": syllables, "splits": list(SPLITS)},
         "runs": args.runs,
         "accuracy": accuracy,

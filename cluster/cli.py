@@ -89,6 +89,8 @@ def _run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         cluster["scheduler_file"] = args.scheduler_file
         cluster.setdefault("type", "address")
     overrides: dict[str, Any] = {"cluster": cluster} if cluster else {}
+    if args.hard_wrapped:
+        overrides["run"] = {"hard_wrapped": True}
     if args.tasks is not None:
         overrides["tasks"] = [t.strip() for t in args.tasks.split(",") if t.strip()]
     return overrides
@@ -158,10 +160,10 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     nlp = get_nlp(args.lang, spec)
     texts = read_lines(args.input)
     with _lines_out(args.output) as sink:
-        for result in annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size):
+        for text, result in zip(texts, annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size)):
             if not isinstance(result, Annotated):
                 raise UsageError(f"tokenize failed on a line: {result.error_type}: {result.message}")
-            sink.write(token_line(result) + "\n")
+            sink.write(token_line(text, result) + "\n")
     return 0
 
 
@@ -282,6 +284,11 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="worker processes, one core each (default: one per core for local)")
     p.add_argument("--scheduler-address", metavar="ADDR", help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --cluster address)")
     p.add_argument("--scheduler-file", metavar="F", help="scheduler file of a running Dask scheduler (implies --cluster address)")
+    p.add_argument(
+        "--hard-wrapped",
+        action="store_true",
+        help="the documents are hard-wrapped: a single line break is a space, a blank line ends a paragraph (default: every line break ends a sentence)",
+    )
     p.add_argument("--force", action="store_true", help="redo every shard and task, even those done")
     p.add_argument("--retry-failed", action="store_true", help="also redo shards whose manifest says failed")
 

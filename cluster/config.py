@@ -51,14 +51,17 @@ class LanguageConfig(_Section):
     def _spec_defaults(cls, data: Any) -> Any:
         from tasks.spacy.pipelines import LanguageSpec
 
-        return {**dataclasses.asdict(LanguageSpec()), **data} if isinstance(data, dict) else data
+        defaults = {key: value for key, value in dataclasses.asdict(LanguageSpec()).items() if key in cls.model_fields}
+        return {**defaults, **data} if isinstance(data, dict) else data
 
 
 class RunSettings(_Section):
-    """The `run:` section: documents per nlp.pipe batch, extra attempts Dask makes for a failed shard."""
+    """The `run:` section: documents per nlp.pipe batch, extra attempts Dask makes for a failed shard, and
+    whether the documents are hard-wrapped (a single line break is a space; only a blank line ends a paragraph)."""
 
     batch_size: int
     retries: int
+    hard_wrapped: bool
 
 
 class AdaptiveConfig(_Section):

@@ -31,13 +31,19 @@ def sentences(nlp, text: str) -> list[str]:
         ("Anh chờ... rồi đi. Thế thôi... Hết.", ["Anh chờ... rồi đi.", "Thế thôi...", "Hết."]),
         ("Ông Donald J. Trump đến.", ["Ông Donald J. Trump đến."]),
         ("Tiêu đề bài báo\nNội dung bài báo.", ["Tiêu đề bài báo", "Nội dung bài báo."]),
-        ("Một câu bị\nngắt dòng giữa chừng.", ["Một câu bị\nngắt dòng giữa chừng."]),
+        ("Một dòng\nngắt dòng giữa chừng.", ["Một dòng", "ngắt dòng giữa chừng."]),
         ("Đoạn một\n\nđoạn hai viết thường", ["Đoạn một", "đoạn hai viết thường"]),
         ("xem vnexpress.net nhé", ["xem vnexpress.net nhé"]),
     ],
 )
 def test_sentence_boundaries(nlp, text, expected):
     assert sentences(nlp, text) == expected
+
+
+def test_hard_wrapped_text_ends_sentences_at_blank_lines_only():
+    nlp = get_nlp("vi", LanguageSpec(hard_wrapped=True))
+    text = "Một câu bị\nngắt dòng giữa chừng. Câu hai\nTiếp tục\n \nđoạn hai"
+    assert sentences(nlp, text) == ["Một câu bị\nngắt dòng giữa chừng.", "Câu hai\nTiếp tục", "đoạn hai"]
 
 
 def test_whitespace_never_starts_a_sentence(nlp):

@@ -65,7 +65,7 @@ def _write_lines(path: str, lines: list[str]) -> None:
 
 
 def _split(lines: list[str], lang: str) -> list[str]:
-    """Sentences of a running-text file with the language's pipeline; blank lines separate paragraphs."""
+    """Sentences of a running-text file with the language's pipeline; a line break always ends one, so none holds a "\\n"."""
     from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
     doc = get_nlp(lang, LanguageSpec())("\n".join(lines))

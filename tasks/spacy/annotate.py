@@ -41,13 +41,14 @@ def _tokenize(nlp: Language, texts: list[str], lines_are_sentences: list[bool], 
     many texts at once faster than one by one); if that fails, text by text, so that only the bad text fails."""
     try:
         spans = [chunk_spans(text, max_length) for text in texts]
-        docs = nlp.tokenizer.pipe([text[start:end] for text, text_spans in zip(texts, spans) for start, end in text_spans])
+        pieces = [[text[start:end] for start, end in text_spans] for text, text_spans in zip(texts, spans)]
+        docs = nlp.tokenizer.pipe([piece for text_pieces in pieces for piece in text_pieces])
         chunks = [[(start, next(docs)) for start, _ in text_spans] for text_spans in spans]
     except Exception:
         return [_tokenize_one(nlp, text, flag, max_length) for text, flag in zip(texts, lines_are_sentences)]
-    for text_chunks, flag in zip(chunks, lines_are_sentences):
-        for _, doc in text_chunks:
-            doc._.lines_are_sentences = flag
+    for text_chunks, text_pieces, flag in zip(chunks, pieces, lines_are_sentences):
+        for (_, doc), piece in zip(text_chunks, text_pieces):
+            _prepare(doc, piece, flag)
     return chunks
 
 
@@ -56,9 +57,16 @@ def _tokenize_one(nlp: Language, text: str, lines_are_sentences: bool, max_lengt
         chunks = [(start, nlp.make_doc(text[start:end])) for start, end in chunk_spans(text, max_length)]
     except Exception as exc:  # one bad document must not lose its neighbours
         return Failed(type(exc).__name__, f"tokenizer: {exc}")
-    for _, doc in chunks:
-        doc._.lines_are_sentences = lines_are_sentences
+    for (start, doc), (_, end) in zip(chunks, chunk_spans(text, max_length)):
+        _prepare(doc, text[start:end], lines_are_sentences)
     return chunks
+
+
+def _prepare(doc: Doc, text: str, lines_are_sentences: bool) -> None:
+    """Keep the Doc's text (its components read it instead of rebuilding it from tokens) and how its lines split sentences."""
+    extensions = doc._  # a new object on every access
+    extensions.text = text
+    extensions.lines_are_sentences = lines_are_sentences
 
 
 def annotate(

@@ -7,7 +7,8 @@ tokenizer as spaCy entry points, which point into this module; importing it regi
 
 Factories: polycorpus_line_breaks, polycorpus_vi_sentencizer, polycorpus_gazetteer,
 polycorpus_entity_rules, polycorpus_vi_entities. Tokenizer: polycorpus.vi_tokenizer.v1.
-Doc extensions: lines_are_sentences, companies, entity_mentions.
+Doc extensions: lines_are_sentences, text (the tokenizer's input, see tasks/spacy/sentence_starts.doc_text),
+companies, entity_mentions.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from spacy.tokens import Doc
 _registered = False
 
 
-def make_line_breaks(nlp: Language, name: str) -> Callable[[Doc], Doc]:
-    """A blank line (every line break, for line-split input) starts a sentence (tasks/spacy/line_breaks.py)."""
-    from tasks.spacy.line_breaks import line_breaks
+def make_line_breaks(nlp: Language, name: str, hard_wrapped: bool) -> Callable[[Doc], Doc]:
+    """A line break ends a sentence; for `hard_wrapped` input only a blank line does (tasks/spacy/line_breaks.py)."""
+    from tasks.spacy.line_breaks import LineBreaks
 
-    return line_breaks
+    return LineBreaks(hard_wrapped)
 
 
 def make_vi_sentencizer(nlp: Language, name: str) -> Any:
@@ -70,10 +71,10 @@ def register_factories() -> None:
     if _registered:
         return
     _registered = True
-    for extension, default in (("lines_are_sentences", False), ("companies", None), ("entity_mentions", None)):
+    for extension, default in (("lines_are_sentences", False), ("text", None), ("companies", None), ("entity_mentions", None)):
         if not Doc.has_extension(extension):
             Doc.set_extension(extension, default=default)
-    Language.factory("polycorpus_line_breaks", func=make_line_breaks)
+    Language.factory("polycorpus_line_breaks", default_config={"hard_wrapped": False}, func=make_line_breaks)
     Language.factory("polycorpus_vi_sentencizer", func=make_vi_sentencizer)
     Language.factory("polycorpus_gazetteer", default_config={"extra": None}, func=make_gazetteer)
     Language.factory("polycorpus_entity_rules", default_config={"lang": None}, func=make_entity_rules)

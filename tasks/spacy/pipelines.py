@@ -38,11 +38,16 @@ Components = tuple[Callable[[Language, str, Any], None], Any]
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    """How to build the pipeline of one language: an installed spaCy package or None for a blank one."""
+    """How to build the pipeline of one language: an installed spaCy package or None for a blank one.
+
+    `hard_wrapped`: the input's single line breaks are spaces and only blank lines end paragraphs
+    (tasks/spacy/line_breaks.py); by default every line break ends a sentence.
+    """
 
     model: str | None = None
     user_dict: str | None = None
     max_length: int = DEFAULT_MAX_LENGTH
+    hard_wrapped: bool = False
 
 
 class PipelineError(RuntimeError):
@@ -68,7 +73,7 @@ def get_nlp(lang: str, spec: LanguageSpec, components: tuple[Components, ...] = 
     else:
         nlp = _blank(lang, spec)
     nlp.max_length = max(nlp.max_length, spec.max_length + 1)
-    nlp.add_pipe("polycorpus_line_breaks", first=True)
+    nlp.add_pipe("polycorpus_line_breaks", first=True, config={"hard_wrapped": spec.hard_wrapped})
     nlp.add_pipe(SENTENCIZERS.get(lang, "sentencizer"), after="polycorpus_line_breaks")
     for add, options in components:
         add(nlp, lang, options)

@@ -4,8 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
+from spacy.tokens import Doc
+
 from tasks.base import NoOptions, Rows, ShardData, Task
 from tasks.spacy.annotate import Annotated
+from tasks.spacy.sentence_starts import START
+
+_COLUMNS = [IDX, LENGTH, IS_SPACE, SENT_START]
+
+
+def _words(offset: int, doc: Doc) -> tuple[list[int], list[int], list[int]]:
+    """The non-whitespace tokens of `doc` read from its arrays, not Token objects: their starts and ends
+    (code points, shifted by `offset`), and the index among them of each sentence's first word."""
+    if not len(doc):
+        return [], [], []
+    columns = doc.to_array(_COLUMNS).astype(np.int64)
+    columns[0, 3] = START
+    if columns[:, 2].any():
+        # A sentence starts at its first word, however much whitespace comes first.
+        sentence = np.cumsum(columns[:, 3] == START)
+        words = columns[:, 2] == 0
+        columns, sentence = columns[words], sentence[words]
+        firsts = np.flatnonzero(np.diff(sentence, prepend=-1))
+    else:
+        firsts = np.flatnonzero(columns[:, 3] == START)
+    starts = columns[:, 0] + offset
+    return starts.tolist(), (starts + columns[:, 1]).tolist(), firsts.tolist()
 
 
 def sentence_rows(doc_id: str, lang: str, text: str, annotated: Annotated) -> tuple[list[dict], list[dict]]:
@@ -13,30 +39,24 @@ def sentence_rows(doc_id: str, lang: str, text: str, annotated: Annotated) -> tu
     sentences: list[dict] = []
     tokens: list[dict] = []
     for offset, doc in annotated.chunks:
-        for sent in doc.sents:
-            words = [t for t in sent if not t.is_space]
-            if not words:
-                continue
-            start = offset + words[0].idx
-            end = offset + words[-1].idx + len(words[-1].text)
+        starts, ends, firsts = _words(offset, doc)
+        for first, last in zip(firsts, [*firsts[1:], len(starts)]):
+            word_starts, word_ends = starts[first:last], ends[first:last]
+            start, end = word_starts[0], word_ends[-1]
             idx = len(sentences)
             sentences.append({"doc_id": doc_id, "lang": lang, "sent_idx": idx, "start": start, "end": end, "text": text[start:end]})
-            tokens.append(
-                {
-                    "doc_id": doc_id,
-                    "lang": lang,
-                    "sent_idx": idx,
-                    "tokens": [t.text for t in words],
-                    "starts": [offset + t.idx for t in words],
-                    "ends": [offset + t.idx + len(t.text) for t in words],
-                }
-            )
+            words = list(map(text.__getitem__, map(slice, word_starts, word_ends)))
+            tokens.append({"doc_id": doc_id, "lang": lang, "sent_idx": idx, "tokens": words, "starts": word_starts, "ends": word_ends})
     return sentences, tokens
 
 
-def token_line(annotated: Annotated) -> str:
-    """One document as the `tokenize` command prints it: tokens split by one space, inner whitespace as `_`."""
-    return " ".join("_".join(t.text.split()) for _, doc in annotated.chunks for t in doc if not t.is_space)
+def token_line(text: str, annotated: Annotated) -> str:
+    """One document (`text`, annotated) as the `tokenize` command prints it: tokens split by one space, inner whitespace as `_`."""
+    words: list[str] = []
+    for offset, doc in annotated.chunks:
+        starts, ends, _ = _words(offset, doc)
+        words += map(text.__getitem__, map(slice, starts, ends))
+    return " ".join(map("_".join, map(str.split, words)))
 
 
 class TokenizeStep:

@@ -1,22 +1,29 @@
-"""spaCy component "polycorpus_vi_sentencizer": Vietnamese sentence boundaries from punctuation and lines.
+"""spaCy component "polycorpus_vi_sentencizer": Vietnamese sentence boundaries from punctuation.
 
-A sentence ends at terminal punctuation (. ! ? ... …) plus any closing quotes or brackets glued to
-it, when whitespace and a word that does not start in lower case follow. A line break followed by
-such a word also starts a sentence. Abbreviations ("TP.", "PGS.TS.", "Th.S"), initials ("H."),
-decimals and thousands ("7,5", "1.500") are single tokens from the tokenizer or have no space after
-their period, so they never end a sentence. Like spaCy's Sentencizer it leaves tokens whose
-`is_sent_start` is already set (by polycorpus_line_breaks) alone; whitespace never starts a sentence.
+A sentence ends at a token of terminal punctuation (. ! ? ... …) plus any closing quotes or
+brackets glued to it, when whitespace and a word that does not start in lower case follow.
+Abbreviations ("TP.", "PGS.TS.", "Th.S"), initials ("H."), decimals and thousands ("7,5", "1.500")
+are single tokens from the tokenizer or have no space after their period, so they never end a
+sentence; nor does a period the tokenizer split from a known abbreviation or a single capital.
+Line breaks are polycorpus_line_breaks' (it runs first). Like spaCy's Sentencizer it leaves tokens
+whose `is_sent_start` is already set alone; whitespace never starts a sentence.
+
+One pass: a regex finds the candidate ends in the text, and token offsets (not Token objects) say
+which of them are whole tokens, so the cost grows with the number of sentences, not of tokens.
 """
 
 from __future__ import annotations
 
-from spacy.tokens import Doc, Token
+import re
 
-from tasks.spacy.sentence_starts import INSIDE, START, UNSET, sent_starts, set_sent_starts
-from tasks.vi.segmenter import ABBREVIATIONS, LINE_BREAKS
+import numpy as np
+from spacy.tokens import Doc
 
-_TERMINAL_CHARS = frozenset(".!?…")
-_CLOSERS = frozenset("\"'”’)]}»")
+from tasks.spacy.sentence_starts import INSIDE, START, UNSET, doc_text, sent_starts, set_sent_starts, token_spans
+from tasks.vi.segmenter import ABBREVIATIONS
+
+# Terminal punctuation, closers glued to it, then whitespace; the match ends where the next sentence would start.
+_END = re.compile(r"([.!?…]+)[\"'”’)\]}»]*\s+(?=(\S))")
 # Words whose period, split off by the tokenizer, does not end a sentence.
 _PERIOD_ABBREVIATIONS = ABBREVIATIONS | {"Mr", "Mrs", "Ms", "Dr", "St", "Ths", "Tp"}
 
@@ -28,41 +35,28 @@ class VietnameseSentencizer:
         """Mark the sentence starts of `doc` and return it."""
         if not len(doc):
             return doc
-        starts = sent_starts(doc)  # set in one pass at the end: spaCy's per-token setter is O(len(doc))
-        previous = doc[0]
+        text = doc_text(doc)
+        starts = sent_starts(doc)
+        candidates = [m for m in _END.finditer(text) if not m.group(2).islower()]
+        if candidates:
+            offsets, token_ends = token_spans(doc)
+            ends = [(m.start(1), m.end(1), m.end()) for m in candidates]
+            firsts = np.searchsorted(offsets, [start for start, _, _ in ends]).tolist()
+            lasts = np.searchsorted(token_ends, [end for _, end, _ in ends]).tolist()
+            nexts = np.searchsorted(offsets, [after for _, _, after in ends]).tolist()
+            n = len(offsets)
+            for (start, end, _), i, e, k in zip(ends, firsts, lasts, nexts):
+                # The punctuation must be whole tokens: one starts where it starts, one ends where it ends.
+                if i == n or offsets[i] != start or e == n or token_ends[e] != end:
+                    continue
+                if end - start == 1 and text[start] == "." and i > 0 and token_ends[i - 1] == start:
+                    word = doc[i - 1].text
+                    if word in _PERIOD_ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+                        continue
+                if starts[k] == UNSET:
+                    starts[k] = START
         if starts[0] == UNSET:
             starts[0] = START
-        pending = _is_terminal(previous)  # a sentence end was seen; the next word may start a sentence
-        new_line = False  # a line break was seen since the last word
-        for token in doc[1:]:
-            text = token.text
-            preset = starts[token.i]
-            if token.is_space:
-                new_line = new_line or not LINE_BREAKS.isdisjoint(text)
-                if preset == UNSET:
-                    starts[token.i] = INSIDE
-                previous = token
-                continue
-            spaced = previous.is_space or bool(previous.whitespace_)
-            if preset == UNSET:
-                starts[token.i] = START if (pending and spaced or new_line) and not text[0].islower() else INSIDE
-            # A closing quote or bracket glued to a sentence end stays with that sentence.
-            if not (pending and text[0] in _CLOSERS and not spaced):
-                pending = _is_terminal(token)
-            new_line = False
-            previous = token
+        starts[starts == UNSET] = INSIDE
         set_sent_starts(doc, starts)
         return doc
-
-
-def _is_terminal(token: Token) -> bool:
-    text = token.text
-    if not _TERMINAL_CHARS.issuperset(text):
-        return False
-    if text != "." or token.i == 0:
-        return True
-    before = token.doc[token.i - 1]
-    if before.whitespace_ or before.is_space:
-        return True
-    word = before.text
-    return not (word in _PERIOD_ABBREVIATIONS or (len(word) == 1 and word.isupper()))
