@@ -18,9 +18,7 @@ from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.steps.tokenize import sentence_rows
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}
-TRICKY = (
-    " \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u2029\xa0\u3000\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\u0301\u0323\u0300.!?…,;:'\"«»()-–_/$€£¥₫%0123456789aAđĐươệ"
-)
+TRICKY = " \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u2029\xa0\u3000\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\u0301\u0323\u0300.!?…,;:'\"«»()-–_/$€£¥₫%0123456789aAđĐươệ&’Ê"
 TEXTS = st.text(st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(TRICKY)), max_size=250)
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -43,6 +41,7 @@ def test_tokens_and_sentences_are_exact_and_cover_the_text(lang: str, text: str,
         assert previous_end <= sentence["start"] < sentence["end"] <= len(text)
         assert text[sentence["start"] : sentence["end"]] == sentence["text"]
         previous_end = sentence["end"]
+        assert "\n" not in sentence["text"]  # by default a line break always ends a sentence
     covered = []
     previous_end = 0
     for row in tokens:
@@ -63,3 +62,18 @@ def test_entities_have_exact_offsets(lang: str, texts: list[str]) -> None:
             assert text[entity.start : entity.end] == entity.text
             assert entity.label in ("PERSON", "ORG", "MONEY")
             assert (entity.amount is not None and entity.currency is not None) == (entity.label == "MONEY")
+
+
+LETTERS = st.text(st.sampled_from("aAbHhđĐêÊoóơƠnNgcC"), min_size=1, max_size=5)
+
+
+@PROPERTY_SETTINGS
+@given(parts=st.lists(LETTERS, min_size=2, max_size=4), joiners=st.lists(st.sampled_from("'’-&"), min_size=3, max_size=3), before=LETTERS, after=LETTERS)
+def test_vietnamese_words_with_inner_punctuation_stay_whole(parts: list[str], joiners: list[str], before: str, after: str) -> None:
+    word = parts[0] + "".join(j + p for j, p in zip(joiners, parts[1:]))
+    text = f"{before} {word} {after}."
+    (result,) = annotate(get_nlp("vi", SPECS["vi"]), [text], [False], 1000, batch_size=8)
+    _, tokens = sentence_rows("d", "vi", text, result)
+    spans = [(start, end) for row in tokens for start, end in zip(row["starts"], row["ends"])]
+    start = len(before) + 1
+    assert (start, start + len(word)) in spans

@@ -88,7 +88,6 @@ def test_nfd_text_does_not_shatter(nlp):
     [
         ("tham vọng lớn về AI.", ["AI", "."]),
         ("chi tới 100 triệu USD. Tháng sau", ["USD", ".", "Tháng"]),
-        ("Ông ở TP.HCM lâu rồi", ["TP.", "HCM"]),
         ("về TP. Hồ Chí Minh", ["TP.", "Hồ_Chí_Minh"]),
         ("PGS.TS. Lê Văn Bình", ["PGS.", "TS."]),
         ("anh Nguyễn Văn H. cho biết", ["H."]),
@@ -100,6 +99,57 @@ def test_caps_and_period(nlp, text, expected):
     if expected[:2] == ["AI", "."] or expected[:2] == ["USD", "."]:
         pyvi_tokens = cli_tokens(VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"caps_period"})(text))
         assert expected[0] + "." in pyvi_tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Người Ê-đê sống ở Tây Nguyên", "Ê-đê"),  # hyphen
+        ("bà H'Hen Niê đăng quang", "H'Hen"),  # apostrophe
+        ("người M’gar và K'Ho", "M’gar"),  # typographic apostrophe
+        ("công ty AT&T sa thải nhân viên", "AT&T"),  # ampersand
+        ("mua hàng trên JD.com hôm qua", "JD.com"),  # period between lower-case letters
+        ("Ông ở TP.HCM lâu rồi", "TP.HCM"),  # period between capitals
+        ("ăn ở McDonald's và uống Coca-Cola", "McDonald's"),
+        ("mỹ phẩm L'Oréal bán chạy", "L'Oréal"),
+        ("gặp Th.S Nguyễn An", "Th.S"),
+    ],
+)
+def test_inner_punctuation_keeps_the_written_word(nlp, text, word):
+    tokens = cli_tokens(nlp(text))
+    assert word in tokens, tokens
+    assert word not in cli_tokens(VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"inner_punct"})(text))
+    # The word is joined to no syllable around it.
+    assert not any(word in t and t != word for t in tokens)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mua trên JD.com.", ["JD.com", "."]),  # a sentence-final period is its own token
+        ("Anh đi.Sau đó về", ["đi", ".", "Sau"]),  # lower-case, period, capital: a missing space
+        ("PGS.TS. Lê Văn Bình", ["PGS.", "TS."]),  # chains of abbreviations keep their periods
+        ("ông U.S. Grant", ["U.", "S."]),
+        ("ngày 12-3-2020 và 2020-03-12", ["12-3-2020", "2020-03-12"]),
+        ("xem http://vnexpress.net/the-gioi.html nhé", ["http://vnexpress.net/the-gioi.html"]),
+        ("gửi nguyen.van-a@gmail.com nhé", ["nguyen.van-a@gmail.com"]),
+        ("chờ -- rồi đi", ["--"]),
+        ("Covid-19 lan rộng", ["Covid", "-", "19"]),  # a digit is not a letter
+    ],
+)
+def test_inner_punctuation_exceptions(nlp, text, expected):
+    tokens = cli_tokens(nlp(text))
+    assert all(e in tokens for e in expected), tokens
+
+
+def test_dashes_are_one_token_and_pyvi_splits_them(nlp):
+    assert "--" in cli_tokens(nlp("A -- B"))
+    assert "--" not in cli_tokens(VietnameseTokenizer(nlp.vocab, fixes=set(FIXES) - {"inner_punct"})("A -- B"))
+
+
+def test_inner_punctuation_words_and_sentences(nlp):
+    doc = nlp("Công ty AT&T. JD.com mở rộng. Ông ở TP.HCM. Hết")
+    assert [s.text.strip() for s in doc.sents] == ["Công ty AT&T.", "JD.com mở rộng.", "Ông ở TP.HCM.", "Hết"]
 
 
 @pytest.mark.parametrize("date", ["12/3/2020", "03/2020", "12-3-2020", "2020-03-12", "30/4"])

@@ -30,6 +30,7 @@ FIXES: tuple[str, ...] = (
     "caps_period",  # "AI." at a sentence end is "AI" + "."; an abbreviation ("TP.") ends its word
     "dates",  # 12/3/2020, 3/2020, 12-3-2020 and 2020-03-12 are one token
     "line_breaks",  # no word crosses a line break
+    "inner_punct",  # ' ’ - & . between letters stay in their word (H'Hen, Ê-đê, AT&T, JD.com, TP.HCM); "--" is one token
 )
 
 # Abbreviations that keep their period even before a space ("TP. Hồ Chí Minh", "PGS.TS. Lê A");
@@ -38,6 +39,8 @@ ABBREVIATIONS: frozenset[str] = frozenset({"TP", "TX", "TT", "Q", "P", "GS", "PG
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _NEWLINE = "\n"
 _COMBINING = "\u0300-\u036f"
+# Vietnamese capitals (NFC); a "." between a lower-case letter and one of these is a missing space, not a word's dot.
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 # Whitespace before the first syllable / after a syllable.
 _LEADING_SPACE = re.compile(r"[^\S\n]*")
 _TRAILING_SPACE = re.compile(r"[^\S\n]*\Z")
@@ -48,6 +51,7 @@ _TITLE_INITIAL = 2
 _ABBREVIATION = 4  # ends in "." after letters: "TP.", "Mr."
 _IS_NEWLINE = 8
 _GAP_BREAKS_LINE = 16  # the whitespace after the syllable holds a line break
+_INNER_PUNCT = 32  # letters joined by ' ’ - & or . ("Coca-Cola"): a written word of its own, joined to no other
 
 # The n-gram features of an item, by code (bigram + 2 * trigram): those ending at it, those starting at it.
 _BIGRAM_BEFORE, _TRIGRAM_BEFORE = "-1:word.bi_gram()", "-2:word.tri_gram()"
@@ -63,6 +67,23 @@ _WORD_MARKS = ("\x00", "")
 # Characters segmented at once by words_many: enough syllables that a pass costs far more than starting it,
 # few enough that they stay in the CPU's caches between passes (1,000-2,000 was fastest on UD sentences).
 GROUP_CHARS = 1_500
+
+
+def _inner_word(combining: bool) -> str:
+    """A word with ' ’ - & or . between its letters ("H'Hen", "Ê-đê", "McDonald's", "AT&T", "JD.com", "TP.HCM").
+
+    Also the dotted ABBREVIATIONS ("Th.S"). Not: a chain of known abbreviations or initials that each keep their period ("PGS.TS.", "U.S."), a
+    "." between a lower-case letter and a capital (a missing space: "đi.Sau"), the local part of an
+    e-mail address, nor a final period (letters must follow each mark).
+    """
+    letters = rf"(?:[^\W\d_][{_COMBINING}]*)++" if combining else r"[^\W\d_]++"
+    known = "|".join(sorted((re.escape(a) for a in ABBREVIATIONS if a.isalpha()), key=len, reverse=True))
+    dotted = "|".join(re.escape(a) for a in sorted(ABBREVIATIONS) if not a.isalpha())  # "Th.S"
+    joiner = rf"(?:[-'’&]|(?<=[{_UPPER}])\.|\.(?![{_UPPER}]))"
+    return rf"(?:{dotted})(?!\w)|(?!(?:(?:{known}|[A-ZĐ])\.)+(?!\w)){letters}(?:{joiner}{letters})++(?![@\w])"
+
+
+_INNER_WORD = re.compile(_inner_word(combining=True))
 
 
 def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
@@ -97,7 +118,11 @@ def _pattern(fixes: frozenset[str]) -> re.Pattern[str]:
     digit = r"\d+(?:[\.,_]\d+)+"
     non_word = r"[^\w\s]"
     word = rf"[\w{_COMBINING}]+" if "nfd" in fixes else r"\w+"
-    alternatives = [*shortcuts, *abbreviations, *specials, web, email, *dates, digit, non_word, word]
+    inner = []
+    if "inner_punct" in fixes:
+        inner = [_inner_word("nfd" in fixes)]
+        specials = [*specials[:2], r"--+", *specials[2:]]
+    alternatives = [*inner, *shortcuts, *abbreviations, *specials, web, email, *dates, digit, non_word, word]
     return re.compile(f"(?:{'|'.join(alternatives)})[^\\S\\n]*")
 
 
@@ -120,7 +145,7 @@ class _Syllable(NamedTuple):
     gram: int
     gram2: int
     gram3: int
-    flags: int  # _BLOCKS_JOIN | _TITLE_INITIAL | _ABBREVIATION | _IS_NEWLINE | _GAP_BREAKS_LINE
+    flags: int  # _BLOCKS_JOIN | _TITLE_INITIAL | _ABBREVIATION | _IS_NEWLINE | _GAP_BREAKS_LINE | _INNER_PUNCT
     lower: str
 
 
@@ -149,6 +174,7 @@ def _syllable(piece: str, model: PyviModel) -> _Syllable:
         | _ABBREVIATION * (len(word) > 1 and word[-1] == "." and word[:-1].replace(".", "").isalpha())
         | _IS_NEWLINE * (word == _NEWLINE)
         | _GAP_BREAKS_LINE * (not LINE_BREAKS.isdisjoint(piece[len(surface) :]))
+        | _INNER_PUNCT * bool(_INNER_WORD.fullmatch(surface))
     )
     return _Syllable(
         own=features(
@@ -205,7 +231,7 @@ class VietnameseSegmenter:
         self._is_bigram, self._is_trigram = self.model.bi_grams.__contains__, self.model.tri_grams.__contains__
         self._tag = self.model.tagger.tag
         line_breaks, caps_period = "line_breaks" in self.fixes, "caps_period" in self.fixes
-        never = _BLOCKS_JOIN | (_IS_NEWLINE if line_breaks else 0)
+        never = _BLOCKS_JOIN | (_IS_NEWLINE if line_breaks else 0) | (_INNER_PUNCT if "inner_punct" in self.fixes else 0)
         ends_word = never | (_ABBREVIATION if caps_period else 0) | (_GAP_BREAKS_LINE if line_breaks else 0)
         # A flags byte to a rules byte: bit 0, the syllable may continue the previous word; bit 1, it
         # may be continued by the next; bit 2, it is title-initial; bit 3, it is not.
