@@ -475,6 +475,17 @@ NUMBERS = [
     ("de", "100", ["hundert"]),
     ("de", "0.5", ["eine halbe", "einer halben"]),
 ]
+# Spelled-out numbers that make an amount right before a currency word, without a magnitude word
+# ("five dollars"). Articles ("a dollar", "un euro fort") and fractions need a magnitude; in Vietnamese
+# none stands alone ("năm" is five and year).
+ALONE = {
+    "en": {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen"}
+    | {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"},
+    "fr": {"deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "quinze", "vingt"}
+    | {"trente", "quarante", "cinquante", "soixante", "cent", "mille"},
+    "vi": set(),
+    "de": {"zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "zwölf", "zwanzig", "dreißig", "fünfzig", "hundert"},
+}
 # A sentence of each language around the amount: a money cue ("paid") before it, so that "pounds" counts.
 PAID = {"*": "Paid {}.", "en": "Paid {}.", "fr": "Il a payé {}.", "vi": "Anh trả {}.", "de": "Er zahlte {}."}
 TEST_LANG = {"*": "en", "default": "nl"}  # a language that reads the rows of "*" / "default"
@@ -519,6 +530,14 @@ def test_every_number_word_counts_before_a_magnitude(lang: str, value: str, word
     assert found(f"{PAID[lang].format(text)}", lang) == [(text, _plain(Decimal(value) * 10**6), code)]
 
 
+@pytest.mark.parametrize("lang, value, word", _cases(NUMBERS))
+def test_which_number_words_stand_alone_before_a_currency_word(lang: str, value: str, word: str) -> None:
+    currency, code = {"en": ("dollars", "USD"), "fr": ("euros", "EUR"), "vi": ("đồng", "VND"), "de": ("Euro", "EUR")}[lang]
+    text = f"{word} {currency}"
+    expected = [(text, value, code)] if word in ALONE[lang] else []
+    assert found(PAID[lang].format(text), lang) == expected
+
+
 def _plain(amount: Decimal) -> str:
     return str(amount.quantize(Decimal(1)))
 
@@ -545,7 +564,7 @@ def test_the_tables_above_cover_every_phrase_of_the_data() -> None:
     "lang, kind, text, value, flags", _data_rows("currency", "magnitude", "number", "iso", "iso_after", "range", "connector", "cue", "blocker")
 )
 def test_every_entry_of_the_data_parses(lang: str, kind: str, text: str, value: str, flags: str) -> None:
-    known = {"prefix", "suffix", "cased", "magnitude", "cents", "cue", "abbr", "ordered"}
+    known = {"prefix", "suffix", "cased", "magnitude", "cents", "cue", "homograph", "abbr", "ordered", "alone"}
     assert set(flags.split()) <= known, flags
     if kind == "currency":
         assert value in ("@dollar", "@franc", "@yen_sign") or (len(value) == 3 and value.isupper())

@@ -137,11 +137,35 @@ def test_words_and_fractions(lang: str, text: str, expected: tuple[str, str, str
     assert found(text, lang) == [expected]
 
 
-def test_number_words_need_a_spelled_out_magnitude() -> None:
+def test_number_words_need_a_spelled_out_magnitude_or_a_currency_word() -> None:
     assert found("Half a dollar.", "en") == []
     assert found("A dollar.", "en") == []
     assert found("Ten m dollars.", "en") == []  # a press abbreviation follows digits only
     assert found("Une demi-heure.", "fr") == []
+    assert found("Un euro fort.", "fr") == []
+    assert found("Cuối năm đô la Mỹ tăng giá.", "vi") == []  # "năm" is also "year"
+    assert found("It cost five dollars.", "en") == [("five dollars", "5", "USD")]
+    assert found("It cost fifty cents.", "en") == [("fifty cents", "0.50", "USD")]
+    assert found("Ten $ bills.", "en") == []  # a spelled-out number takes a currency word after it, not a symbol before
+    assert found("Payé cent euros.", "fr") == [("cent euros", "100", "EUR")]
+
+
+def test_a_currency_that_is_also_a_word_needs_digits_or_a_magnitude() -> None:
+    assert found("The two won gold.", "en") == []
+    assert found("Prices: 500 won.", "en") == [("500 won", "500", "KRW")]
+    assert found("Two million won.", "en") == [("Two million won", "2000000", "KRW")]
+    assert found("Five rand.", "en") == []
+
+
+def test_tens_and_units_joined_by_a_hyphen_add_up() -> None:
+    assert found("It cost twenty-five million dollars.", "en") == [("twenty-five million dollars", "25000000", "USD")]
+    assert found("It cost ninety-nine dollars.", "en") == [("ninety-nine dollars", "99", "USD")]
+    assert found("Il coûte vingt-cinq millions d'euros.", "fr") == [("vingt-cinq millions d'euros", "25000000", "EUR")]
+    assert found("Twenty-five people paid 5 dollars.", "en") == [("5 dollars", "5", "USD")]  # "five" is no number of its own
+    # only tens (20, 30 ... 90) take units, and only units 1-9
+    assert found("It cost ten-five dollars.", "en") == [("five dollars", "5", "USD")]
+    assert found("It cost twenty-twelve dollars.", "en") == [("twelve dollars", "12", "USD")]
+    assert found("It cost twenty-half a million dollars.", "en") == [("half a million dollars", "500000", "USD")]
 
 
 @pytest.mark.parametrize(
@@ -171,6 +195,10 @@ def test_pounds_need_a_money_cue() -> None:
     assert found("200 pounds sterling.", "en") == [("200 pounds sterling", "200", "GBP")]  # explicit
     assert found("Er zahlte 200 Pfund.", "de") == [("200 Pfund", "200", "GBP")]
     assert found("Sie kaufte 2 Pfund Mehl.", "de") == []
+    # a million or more is money without a cue, unless "of" makes it a weight
+    assert found("The club got 50 million pounds.", "en") == [("50 million pounds", "50000000", "GBP")]
+    assert found("The plant burns 5 million pounds of coal.", "en") == []
+    assert found("The boat hauled 900 thousand pounds.", "en") == []
 
 
 def test_the_money_cue_is_near_the_amount() -> None:

@@ -31,7 +31,9 @@ _MAX_MAGNITUDES = 3  # "mille milliards", "nghìn tỷ": magnitude words chained
 _MAX_INTEGER_DIGITS = 32  # entities.amount is decimal128(38, 6)
 _MAX_FRACTION_DIGITS = 6
 _MAX_PREFIX_TOKENS = 7  # tokens from a range connector to the number: "U.S.$" (5 tokens), a space, the digits
+_UNITS = frozenset("123456789")  # number-word values that may follow tens and a hyphen
 _RANGE_RATIO = 1000  # the ends of a range are less than this factor apart
+_CUE_FREE_POWER = 6  # "2 million pounds" needs no cue (but "2 million pounds of waste" is a weight)
 _CUE_WINDOW = 24  # tokens (about 12 words) either side of an amount searched for a money cue
 
 
@@ -281,11 +283,19 @@ class _Scanner:
         if not hit:
             return [], i + 1
         end, entry = hit
-        number = _Number(*_value(entry.value), end)
+        digits, exponent = _value(entry.value)
+        units = self.data.numbers.match(self.toks, self.keys, end + 1) if self.keys[end : end + 1] == ["-"] else None
+        if units and exponent == 0 and len(digits) == 2 and digits[1] == "0" and digits != "10" and units[1].value in _UNITS:
+            end, entry = units  # "twenty-five", "vingt-cinq": tens and units
+            digits = digits[0] + entry.value
+        number = _Number(digits, exponent, end)
         magnitude = self.data.magnitudes.match(self.toks, self.keys, self._skip_space(end))
-        if not magnitude or "abbr" in magnitude[1].flags:
-            return [], end  # a spelled-out number goes with a spelled-out magnitude: "a million", not "a m"
-        return self._readings(self._reading(i, number)), end
+        if magnitude and "abbr" not in magnitude[1].flags:
+            return self._readings(self._reading(i, number)), end
+        if magnitude or "alone" not in entry.flags:
+            return [], end  # a spelled-out number goes with a spelled-out magnitude: "a million", not "a m" or "a dollar"
+        reading = self._reading(i, number, alone=True)  # "five dollars": the currency word right after it
+        return ([reading], reading.stop) if reading and reading.suffix and self.kinds[reading.stop - 1] == "l" else ([], end)
 
     def _readings(self, reading: _Reading | None) -> list[_Reading]:
         """The mentions starting with this reading: itself, or the two ends of a range it opens."""
@@ -348,11 +358,13 @@ class _Scanner:
             power += int(entry.value)
         return power, end
 
-    def _reading(self, start: int, number: _Number, minus: bool = True) -> _Reading | None:
+    def _reading(self, start: int, number: _Number, minus: bool = True, alone: bool = False) -> _Reading | None:
         """The amount whose number starts at token `start`, with the currency before or after it if any.
 
         None when the digits are too many to be an amount, or for a currency code glued to letters on
         both sides ("AED4EU" is a name). `minus`: a minus sign written right before it belongs to it.
+        `alone`: a spelled-out number without a magnitude word, which no currency word that is also an
+        ordinary word (flag `homograph`: "the two won") may follow.
         """
         if len(number.digits) > _MAX_INTEGER_DIGITS + _MAX_FRACTION_DIGITS:
             return None  # no amount; it would also be slow to add to
@@ -370,7 +382,7 @@ class _Scanner:
             digits, exponent = _add(digits, exponent, part.digits, part_power)
             power, end = part_power, part_end
         before = self._currency_before(start)
-        after = self._currency_after(start, end, magnitude=end > number.end)
+        after = self._currency_after(start, end, top, alone=alone)
         first, currency, stop, scale, suffix = start, None, end, 0, False
         if after and (before is None or before[1] == after[1]):
             first = before[0] if before else start
@@ -439,12 +451,13 @@ class _Scanner:
             return None
         return hit[0] + 1, self._resolve(hit[1].value)
 
-    def _currency_after(self, start: int, end: int, magnitude: bool) -> tuple[int, str, int] | None:
-        """The currency after the amount at tokens start..end: (index past it, ISO code, power of ten it scales by: -2 for cents)."""
+    def _currency_after(self, start: int, end: int, power: int, alone: bool = False) -> tuple[int, str, int] | None:
+        """The currency after the amount at tokens start..end whose magnitude words make `power` (0: none),
+        as (index past it, ISO code, power of ten it scales by: -2 for cents)."""
         at = self._skip_space(end)
         if at == end and self.keys[at : at + 1] == ["-"] and self._kind(at + 1) == "l":
             at += 1  # "the 1,000-dollar genome"
-        if magnitude:
+        if power:
             joined = self.data.connectors.match(self.toks, self.keys, at)
             if joined:
                 at = self._skip_space(joined[0])
@@ -452,14 +465,14 @@ class _Scanner:
         if not hit:
             return None
         stop, entry = hit
-        if "magnitude" in entry.flags and not magnitude:
+        if ("magnitude" in entry.flags and not power) or ("homograph" in entry.flags and alone):
             return None
         if "cased" not in entry.flags and self.toks[at].istitle() and self._title_follows(stop):
             return None  # "Formule 3 Euro Series": a capitalized name, not a currency
         after = self._next_word(stop)
         if after is not None and self.keys[after] in self.data.blockers.get(self.keys[stop - 1], ()):
             return None  # "10 đồng nghiệp": a compound word, not a currency
-        if "cue" in entry.flags and not self._cued(start, stop):
+        if "cue" in entry.flags and power < _CUE_FREE_POWER and not self._cued(start, stop):
             return None  # "a thousand pounds" of nets: a weight, unless the sentence is about money
         return stop, self._resolve(entry.value), -2 if "cents" in entry.flags else 0
 
