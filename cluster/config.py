@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import hashlib
-import json
 import os
 import re
 from importlib import resources
@@ -22,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, model_validator
 from pydantic_core import ErrorDetails, to_jsonable_python
 
+from corpus.records import TaskHashes, digest
 from tasks.base import OptionError
 
 CLUSTER_TYPES = ("local", "sync", "address", "slurm", "kubernetes")
@@ -142,9 +141,23 @@ class Config(_Section):
         return self._options[name]
 
     def hash(self) -> str:
-        """16 hex digits over what decides the outputs: every section but `cluster` and `tasks`, task options included."""
-        relevant = {k: v for k, v in self._sections().items() if k not in ("cluster", "tasks")}
-        return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        """16 hex digits over what decides the outputs: every section but `cluster` and `tasks`, task options included.
+
+        Manifests and run records keep it for the record; what a rerun redoes is decided per task by `task_hashes`.
+        """
+        return digest({k: v for k, v in self._sections().items() if k not in ("cluster", "tasks")})
+
+    def task_hashes(self) -> TaskHashes:
+        """The digests that decide each registered task's outputs: its options, its requirements, each language's pipeline settings."""
+        from tasks.registry import registered
+        from tasks.spacy.pipelines import LanguageSpec
+
+        return TaskHashes(
+            options={name: digest(to_jsonable_python(value)) for name, value in self._options.items()},
+            requires={name: task.requires for name, task in registered().items() if name in self._options},
+            languages={lang: digest(entry.model_dump(mode="json")) for lang, entry in self.languages.items()},
+            unlisted=digest(dataclasses.asdict(LanguageSpec())),
+        )
 
     def recorded(self) -> dict[str, Any]:
         """The config as `OUT/_run.json` records it: {section: JSON-able values}, storage options that look like credentials hidden."""

@@ -60,7 +60,10 @@ def plain_jobs(docs_url: str, out_url: str, config: Config) -> list[ShardJob]:
     first = phases(resolve(config.tasks))[0]
     runs = tuple(TaskRun(t, config.task_options(t.name)) for t in first)
     chash, languages = config.hash(), language_specs(config)
-    return [ShardJob(docs_url, out_url, shard, runs, (), languages, chash, config.run.batch_size) for shard in Location(docs_url).list(suffix=".parquet")]
+    return [
+        ShardJob(docs_url, out_url, shard, runs, (), languages, chash, config.task_hashes(), config.run.batch_size)
+        for shard in Location(docs_url).list(suffix=".parquet")
+    ]
 
 
 def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_failed: bool = False) -> RunSummary:
@@ -78,8 +81,8 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     if not shards:
         raise ConfigError(f"{docs_url} has no part-*.parquet files; point run at the documents folder that ingest wrote")
     tasks = resolve(config.tasks)
-    chash = config.hash()
-    template = ShardJob(docs.url, "", "", (), (), language_specs(config), chash, config.run.batch_size)
+    hashes = config.task_hashes()
+    template = ShardJob(docs.url, "", "", (), (), language_specs(config), config.hash(), hashes, config.run.batch_size)
     out = Location(out_url)
     if out.exists() and out.fs.isfile(out.path()):
         raise ConfigError(f"OUT {out_url} is a file; give run a folder to write its tables into")
@@ -87,13 +90,13 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     out.remove_temporary()  # left by writers killed mid-write in an earlier run
     template = replace(template, out_url=out.url)
     manifests = {} if force else read_manifests(out)  # --force redoes everything, so unreadable manifests are replaced
-    states = plan(shards, manifests, tuple(t.name for t in tasks), chash, force, retry_failed)
+    states = plan(shards, manifests, tuple(t.name for t in tasks), hashes, force, retry_failed)
     summary = RunSummary(
         skipped=[s.shard for s in states if not s.todo],
         failed_before={s.shard: manifests[s.shard].error or "" for s in states if s.status == "failed" and not s.todo},
     )
     todo = {s.shard: set(s.todo) for s in states}
-    done = {s: set(m.tasks) if m.config_hash == chash and not force else set() for s, m in manifests.items()}
+    done = {s.shard: set(s.kept) for s in states}
     cut = phases(tasks)
     planned = [s.shard for phase in cut for s in states if todo[s.shard] & {t.name for t in phase}]
     results: list[JobResult] = []
@@ -171,17 +174,17 @@ def _run_phase(
 
 
 def _corpus_value(executor: Executor, out: Location, task: Task, config: Config, every_shard: list[ShardJob], force: bool) -> Any:
-    """The task's corpus-step value: reused from OUT/<table>/ while the config hash holds, else computed over every shard and saved.
+    """The task's corpus-step value: reused from OUT/<table>/ while the task's hash (on the configured languages) holds, else computed over every shard and saved.
 
     Map: the step's map runs where each shard is read; the step's own orchestration runs through the
     executor. An exception is returned, not raised: every shard of the phase fails with it and the other tables stay.
     """
     step = task.corpus
     meta_file = f"_{step.table}.json"
-    chash = every_shard[0].config_hash if every_shard else ""
+    task_hash = config.task_hashes().for_languages(config.languages)[task.name]
     if not force and out.exists(step.table, meta_file):
         meta = out.read_json(step.table, meta_file)
-        if meta.get("config_hash") == chash:
+        if meta.get("task_hash") == task_hash:
             return step.load(out.read_table(step.table, CORPUS_FILE), meta)
     options = config.task_options(task.name)
     try:
@@ -191,7 +194,7 @@ def _corpus_value(executor: Executor, out: Location, task: Task, config: Config,
         return exc
     table, meta = step.save(value)
     out.write_table(step.table, table, step.table, CORPUS_FILE)
-    out.write_json({"config_hash": chash, **meta}, step.table, meta_file)
+    out.write_json({"task_hash": task_hash, **meta}, step.table, meta_file)
     return value
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from corpus.records import Manifest, read_manifest, write_manifest
+from corpus.records import Manifest, TaskHashes, read_manifest, write_manifest
 from corpus.schemas import SCHEMAS, to_table, validate
 from corpus.storage import Location
 from tasks.base import ShardData
@@ -33,7 +33,8 @@ class ShardJob:
     """Everything one shard's work in one phase needs, small and picklable.
 
     `runs` are the tasks to do (with options; corpus values are passed separately, scattered once);
-    `already_done` the tasks whose outputs the shard keeps from earlier phases or runs.
+    `already_done` the tasks whose outputs the shard keeps from earlier phases or runs; `hashes` decide each task's
+    hash in the manifest, `config_hash` is recorded beside them.
     """
 
     docs_url: str
@@ -43,6 +44,7 @@ class ShardJob:
     already_done: tuple[str, ...]
     languages: tuple[tuple[str, LanguageSpec], ...]
     config_hash: str
+    hashes: TaskHashes
     batch_size: int
 
     @property
@@ -97,7 +99,7 @@ def run_job(job: ShardJob, corpus: dict[str, Any] | None = None) -> JobResult:
     try:
         errors = _write_tables(out, job, output, created)
         seconds = time.perf_counter() - started
-        manifest = _manifest(out, job, len(data.documents), output, errors, seconds)
+        manifest = _manifest(out, job, len(data.documents), {doc["lang"] for doc in data.documents}, output, errors, seconds)
         write_manifest(out, manifest)
     except BaseException:  # no part file this attempt created may outlive it without a done manifest
         for table in created:
@@ -121,16 +123,20 @@ def _write_tables(out: Location, job: ShardJob, output: ShardOutput, created: li
     return len(rows)
 
 
-def _manifest(out: Location, job: ShardJob, documents: int, output: ShardOutput, errors: int, seconds: float) -> Manifest:
-    """This job's done manifest, merged with what an earlier phase of the same config wrote for the shard."""
+def _manifest(out: Location, job: ShardJob, documents: int, languages: set[str], output: ShardOutput, errors: int, seconds: float) -> Manifest:
+    """This job's done manifest, merged with what an earlier phase or run wrote for the tasks the shard keeps; `languages` are its documents'."""
     previous = read_manifest(out, job.shard) if job.already_done else None
-    if previous is not None and (previous.config_hash != job.config_hash or previous.status != "done"):
+    if previous is not None and previous.status != "done":
         previous = None
+    tasks = sorted(set(job.already_done) | set(job.todo))
+    hashes = job.hashes.for_languages(languages)
     return Manifest(
         shard=job.shard,
         status="done",
-        tasks=sorted(set(job.already_done) | set(job.todo)),
+        tasks=tasks,
         config_hash=job.config_hash,
+        task_hashes={task: hashes[task] for task in tasks},
+        languages=sorted(languages),
         documents=documents,
         rows={**(previous.rows if previous else {}), **output.rows()},
         errors=errors,

@@ -6,18 +6,26 @@ pending. Only the runner's worker-side wrapper writes a done manifest, last, as 
 write completion markers. `OUT/_runs/<run id>.json` records every run; `OUT/_run.json` is the latest run
 that did any work (a no-op rerun does not hide the last real run's numbers).
 
+Each task done on a shard is recorded with its own hash (`TaskHashes`): the digest of its options, of the
+pipeline settings of the shard's languages and of the hashes of the tasks it requires. A rerun redoes a
+task only where that hash changed, so a changed entity option redoes entities but not tokenize, and a
+changed language model redoes the tasks of the shards that hold that language.
+
 A record that does not parse (written by an incompatible version, or edited) raises RecordError naming
 the file and what to do.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib import metadata
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,7 +47,9 @@ class Manifest(BaseModel):
     status "done": `tasks` are all in place, with `rows` per table, `errors` rows written, `documents` read,
     `seconds` of work on the shard (every phase; wall time on its worker) and `timings` per phase
     ("annotate.<lang>", "<task>" for a task's finish or shard step). status "failed": `failed_tasks` were
-    given up after their retries, with `error`; `tasks` done before stay valid.
+    given up after their retries, with `error`; `tasks` done before stay valid. `languages` are the
+    languages of the shard's documents and `task_hashes` the hash of each task in `tasks` (`TaskHashes`);
+    `config_hash` is the whole config's, for the record.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -48,6 +58,8 @@ class Manifest(BaseModel):
     status: Literal["done", "failed"]
     tasks: list[str]
     config_hash: str
+    task_hashes: dict[str, str] = Field(default_factory=dict)
+    languages: list[str] = Field(default_factory=list)
     failed_tasks: list[str] = Field(default_factory=list)
     error: str | None = None
     documents: int | None = None
@@ -181,25 +193,70 @@ def read_runs(out: Location) -> list[RunRecord]:
     return [_parse(RunRecord, out, RUNS_DIR, name) for name in out.list(RUNS_DIR, suffix=".json")]  # type: ignore[misc]
 
 
+def digest(value: Any) -> str:
+    """16 hex digits of SHA-256 over `value` as sorted-key JSON (other values by `str`)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TaskHashes:
+    """What decides each task's outputs, as digests; `for_languages` gives the hash of every task on a shard.
+
+    `options`: task name -> digest of its options; `requires`: task name -> the tasks it requires;
+    `languages`: configured language -> digest of its pipeline settings (model, user dictionary,
+    max_length); `unlisted`: the digest for a language with no entry (it gets a blank pipeline).
+    A task's hash on a shard covers its options, the settings of the shard's languages (every task reads the
+    shared spaCy pass or tables made from it) and the hashes of the tasks it requires, so a change reaches
+    exactly the tasks downstream of it.
+    """
+
+    options: dict[str, str]
+    requires: dict[str, tuple[str, ...]]
+    languages: dict[str, str]
+    unlisted: str
+
+    def for_languages(self, languages: Iterable[str]) -> dict[str, str]:
+        """The hash of every task on a shard whose documents are in `languages` (ISO codes, any order)."""
+        settings = {lang: self.languages.get(lang, self.unlisted) for lang in sorted(set(languages))}
+        hashes: dict[str, str] = {}
+
+        def of(task: str) -> str:
+            if task not in hashes:
+                hashes[task] = digest({"options": self.options[task], "languages": settings, "requires": {r: of(r) for r in self.requires[task]}})
+            return hashes[task]
+
+        for task in self.options:
+            of(task)
+        return hashes
+
+
 @dataclass(frozen=True)
 class ShardState:
-    """What a rerun must do for one shard: the tasks left, or nothing."""
+    """What a rerun must do for one shard: the tasks left (`todo`), and the done tasks whose outputs stay valid (`kept`)."""
 
     shard: str
     status: str  # pending, done, failed
     todo: tuple[str, ...]
+    kept: tuple[str, ...] = ()
 
 
-def plan(shards: list[str], manifests: dict[str, Manifest], tasks: tuple[str, ...], config_hash: str, force: bool, retry_failed: bool) -> list[ShardState]:
-    """Decide per shard which tasks a run must do, from its manifest and the run flags."""
+def plan(shards: list[str], manifests: dict[str, Manifest], tasks: tuple[str, ...], hashes: TaskHashes, force: bool, retry_failed: bool) -> list[ShardState]:
+    """Decide per shard which tasks a run must do, from its manifest, the task hashes and the run flags.
+
+    A shard without a manifest, or every shard with `force`, does all `tasks`. A failed shard does all
+    `tasks` with `retry_failed`, else none. A done shard does the tasks it has not done and those whose
+    hash on its languages changed since; the other tasks its manifest lists are kept.
+    """
     states = []
     for shard in shards:
         manifest = manifests.get(shard)
         if manifest is None or force:
             states.append(ShardState(shard, "pending" if manifest is None else manifest.status, tasks))
-        elif manifest.status == "failed":
-            states.append(ShardState(shard, "failed", tasks if retry_failed else ()))
+            continue
+        now = hashes.for_languages(manifest.languages)
+        kept = tuple(t for t in manifest.tasks if t in now and manifest.task_hashes.get(t) == now[t])
+        if manifest.status == "failed":
+            states.append(ShardState(shard, "failed", tasks if retry_failed else (), kept))
         else:
-            done = set(manifest.tasks) if manifest.config_hash == config_hash else set()
-            states.append(ShardState(shard, "done", tuple(t for t in tasks if t not in done)))
+            states.append(ShardState(shard, "done", tuple(t for t in tasks if t not in kept), kept))
     return states
