@@ -248,7 +248,7 @@ def test_file_size_limit_stops_with_one_message_and_no_partial_files(docs: Path,
     result = subprocess.run(
         cli("run", docs, out, *RUN, "--cluster", "sync"), env=env(), cwd=REPO, capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size(1500)
     )
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr  # README, "Exit codes": a full or unwritable output is exit 2
     assert_one_clear_error(result.stderr, out, "File too large")
     assert stray_files(out) == [] and manifests(out) == {}
 
@@ -260,7 +260,7 @@ def test_full_disk_stops_with_one_message_and_no_partial_files(docs: Path, clean
         pytest.skip("mounting a small tmpfs needs root")
     try:
         result = subprocess.run(cli("run", docs, out, *RUN, "--cluster", "sync"), env=env(), cwd=REPO, capture_output=True, text=True, timeout=300)
-        assert result.returncode != 0
+        assert result.returncode == 2, result.stderr
         assert_one_clear_error(result.stderr, out, "No space left on device")
         assert stray_files(out) == []
         assert 0 < len(manifests(out)) < len(shard_names(docs))

@@ -1,7 +1,8 @@
-"""`polycorpus run`: exact offsets, the same rows on a LocalCluster as in-process, reruns that skip, DuckDB over the output."""
+"""`polycorpus run`: exact offsets, the same rows on a LocalCluster as in-process, reruns that skip, DuckDB counts of hand-counted input."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -63,13 +64,24 @@ def test_local_cluster_equals_sync_and_reruns_skip(tmp_path: Path) -> None:
     assert _rows(sync, "tokens") == _rows(local, "tokens")
 
 
-def test_duckdb_counts_tokens_per_language(sample_run: Path) -> None:
-    expected: dict[str, int] = {}
-    for row in read_dir(sample_run / "tokens").to_pylist():
-        expected[row["lang"]] = expected.get(row["lang"], 0) + len(row["tokens"])
-    query = f"SELECT lang, sum(len(tokens)) AS n FROM read_parquet('{sample_run}/tokens/*.parquet') GROUP BY lang"
-    assert dict(duckdb.sql(query).fetchall()) == expected
-    assert expected["fr"] > 200
+# Documents whose sentences and tokens a reader can count: (lang, text), the split in the comment.
+COUNTED = [
+    ("en", "The cat sleeps. It dreams of mice."),  # The cat sleeps . | It dreams of mice .
+    ("en", "Prices rose 5%."),  # Prices rose 5 % .
+    ("fr", "Le chat dort. Il rêve d'une souris."),  # Le chat dort . | Il rêve d' une souris .
+    ("vi", "Hà Nội đẹp. Tôi yêu Hà Nội."),  # Hà_Nội đẹp . | Tôi yêu Hà_Nội .
+]
+
+
+def test_duckdb_counts_tokens_and_sentences_per_language(tmp_path: Path) -> None:
+    src = tmp_path / "counted.jsonl"
+    src.write_text("".join(json.dumps({"lang": lang, "text": text}, ensure_ascii=False) + "\n" for lang, text in COUNTED), encoding="utf-8")
+    out = tmp_path / "out"
+    assert polycorpus("ingest", src, out) == 0
+    assert polycorpus("run", out / "documents", out, "--tasks", "tokenize", "--cluster", "sync") == 0
+    expected = {"en": (2 + 1, 9 + 5), "fr": (2, 10), "vi": (2, 7)}  # (sentences, tokens) of COUNTED, summed per language
+    query = f"SELECT lang, count(*), sum(len(tokens)) FROM read_parquet('{out}/tokens/*.parquet') GROUP BY lang"
+    assert {lang: (sentences, tokens) for lang, sentences, tokens in duckdb.sql(query).fetchall()} == expected
 
 
 def test_stats_json_matches_tables(sample_run: Path, capsys) -> None:
