@@ -119,9 +119,19 @@ class Location:
         self.write_bytes(sink.getvalue(), *parts)
 
     def read_table(self, *parts: str, columns: list[str] | None = None) -> pa.Table:
-        """Read one Parquet file."""
+        """Read one Parquet file.
+
+        A local file is read by Arrow's own file I/O, never through a Python file object: Arrow's I/O
+        threads call back into a Python file and may drop their last reference to it late, and a thread
+        that waits for the GIL while the interpreter exits aborts the process ("terminate called without
+        an active exception", apache/arrow#34314, #45017). Object stores go through fsspec, read in
+        the calling thread (no pre-buffering).
+        """
+        if self.is_local:
+            with pq.ParquetFile(self.path(*parts)) as handle:
+                return handle.read(columns=columns)
         with self.fs.open(self.path(*parts), "rb") as handle:
-            return pq.read_table(handle, columns=columns)
+            return pq.read_table(handle, columns=columns, pre_buffer=False, use_threads=False)
 
     def remove(self, *parts: str) -> None:
         """Delete a file or folder if it exists."""
