@@ -31,6 +31,12 @@ _FOR_TASK_COMPONENTS = ("ner", "tok2vec")
 SENTENCIZERS = {"vi": "polycorpus_vi_sentencizer"}
 # The registered tokenizer of a blank pipeline when it is not spaCy's own for the language.
 TOKENIZERS = {"vi": "polycorpus.vi_tokenizer.v1"}
+# spaCy languages whose tokenizer needs a package spaCy does not install (spacy/lang/<lang>/__init__.py), and how to get it.
+TOKENIZER_PACKAGES = {
+    "ja": "SudachiPy and its dictionary: pip install sudachipy sudachidict_core",
+    "ko": "mecab-ko, mecab-ko-dic and natto-py: pip install natto-py, plus the mecab-ko library and dictionary (not on pip)",
+    "th": "PyThaiNLP: pip install pythainlp",
+}
 DEFAULT_MAX_LENGTH = 1_000_000  # characters per spaCy call; longer documents are processed in chunks
 # A task's spaCy components: (function adding them to a pipeline, the task's options), hashable as a cache key.
 Components = tuple[Callable[[Language, str, Any], None], Any]
@@ -86,9 +92,19 @@ def _blank(lang: str, spec: LanguageSpec) -> Language:
         tokenizer = {"@tokenizers": TOKENIZERS[lang], "user_dict": spec.user_dict}
         return spacy.blank(lang, config={"nlp": {"tokenizer": tokenizer}})
     try:
-        return spacy.blank(lang)
+        spacy.util.get_lang_class(lang)
     except ImportError:
         warnings.warn(f"spaCy has no language {lang!r}; using the multi-language tokenizer", stacklevel=2)
+        return spacy.blank("xx")
+    try:
+        return spacy.blank(lang)
+    except ImportError as exc:  # spaCy has the language, but its tokenizer needs a package spaCy does not install
+        needs = TOKENIZER_PACKAGES.get(lang, f"the package named here ({str(exc).splitlines()[0]})")
+        warnings.warn(
+            f"spaCy's {lang!r} tokenizer needs {needs}; until it is installed, {lang!r} text is split by the multi-language "
+            "tokenizer, at spaces and punctuation only",
+            stacklevel=2,
+        )
         return spacy.blank("xx")
 
 
