@@ -148,14 +148,18 @@ class Config(_Section):
         return digest({k: v for k, v in self._sections().items() if k not in ("cluster", "tasks")})
 
     def task_hashes(self) -> TaskHashes:
-        """The digests that decide each registered task's outputs: its options, its requirements, each language's pipeline settings."""
+        """The digests that decide each registered task's outputs: its options, its requirements, each language's pipeline settings.
+
+        A language's settings are its `languages` entry and `run.hard_wrapped` (as `language_specs` builds its
+        LanguageSpec); `run.batch_size` and `run.retries` decide no output. An unlisted language gets `LanguageSpec()`.
+        """
         from tasks.registry import registered
         from tasks.spacy.pipelines import LanguageSpec
 
         return TaskHashes(
             options={name: digest(to_jsonable_python(value)) for name, value in self._options.items()},
             requires={name: task.requires for name, task in registered().items() if name in self._options},
-            languages={lang: digest(entry.model_dump(mode="json")) for lang, entry in self.languages.items()},
+            languages={lang: digest({**entry.model_dump(mode="json"), "hard_wrapped": self.run.hard_wrapped}) for lang, entry in self.languages.items()},
             unlisted=digest(dataclasses.asdict(LanguageSpec())),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cluster import config as configuration
 from corpus.records import Manifest, ShardState, TaskHashes, digest, plan, shard_stem
 
 HASHES = TaskHashes(
@@ -82,3 +83,14 @@ def test_a_manifest_without_task_hashes_redoes_its_tasks_and_unknown_tasks_are_d
 
 def test_shard_stem() -> None:
     assert shard_stem("part-00003.parquet") == "part-00003" and shard_stem("a.b.parquet") == "a.b"
+
+
+def test_the_config_hashes_what_decides_outputs_and_nothing_else() -> None:
+    base = configuration.load().task_hashes()
+    assert base.requires["align"] == ("tokenize",) and base.options.keys() == base.requires.keys()
+    assert configuration.load(overrides={"run": {"batch_size": 7, "retries": 0}, "cluster": {"n_workers": 9}}).task_hashes() == base
+    wrapped = configuration.load(overrides={"run": {"hard_wrapped": True}}).task_hashes()
+    assert wrapped.options == base.options and all(wrapped.languages[lang] != base.languages[lang] for lang in base.languages)
+    assert wrapped.unlisted == base.unlisted
+    cad = configuration.load(overrides={"entities": {"dollar": "CAD"}}).task_hashes()
+    assert {t for t in base.options if cad.options[t] != base.options[t]} == {"entities"} and cad.languages == base.languages
