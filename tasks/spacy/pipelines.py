@@ -3,7 +3,7 @@
 A pipeline is loaded lazily the first time a worker needs it and kept for the life of the process,
 so it is never pickled with a task. Building follows spaCy's own way: a blank `Language` or an
 installed package, the sentence components, then the components tasks add (`Task.components`), all
-registered once by tasks/spacy/factories.py. Languages are data: SENTENCIZERS and TOKENIZERS name
+registered once by tasks/spacy/factories.py. Languages are data: SENTENCIZERS, TOKENIZERS and TOKENIZER_RULES name
 what differs from spaCy's defaults.
 """
 
@@ -18,15 +18,17 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 
+from tasks.spacy import french_exceptions
+from tasks.spacy.compounds import keep_compounds
 from tasks.spacy.factories import register_factories
 
 log = logging.getLogger(__name__)
 
-# Components of a trained pipeline that no task reads; "ner" and its "tok2vec" serve only components
-# that tasks add (the entity rules read the model's entities), so a pipeline without such components drops them too.
+# Components of a trained pipeline that no task reads. "ner" and its "tok2vec" serve only components that tasks
+# add (the entity rules read the model's entities): a pipeline without such components takes only the model's tokenizer.
 _NEVER_NEEDED = ("tagger", "morphologizer", "parser", "lemmatizer", "attribute_ruler", "senter")
-_FOR_TASK_COMPONENTS = ("ner", "tok2vec")
 # The sentence splitter of a language when it is not spaCy's rule-based "sentencizer".
 SENTENCIZERS = {"vi": "polycorpus_vi_sentencizer"}
 # The registered tokenizer of a blank pipeline when it is not spaCy's own for the language.
@@ -37,6 +39,9 @@ TOKENIZER_PACKAGES = {
     "ko": "mecab-ko, mecab-ko-dic and natto-py: pip install natto-py, plus the mecab-ko library and dictionary (not on pip)",
     "th": "PyThaiNLP: pip install pythainlp",
 }
+# What polycorpus changes in a language's spaCy tokenizer (a blank pipeline's or a model's), in place; each sets
+# the tokenizer's token_match (a model's own is not loaded).
+TOKENIZER_RULES: dict[str, Callable[[Tokenizer], None]] = {"fr": keep_compounds}
 DEFAULT_MAX_LENGTH = 1_000_000  # characters per spaCy call; longer documents are processed in chunks
 # A task's spaCy components: (function adding them to a pipeline, the task's options), hashable as a cache key.
 Components = tuple[Callable[[Language, str, Any], None], Any]
@@ -68,22 +73,47 @@ def get_nlp(lang: str, spec: LanguageSpec, components: tuple[Components, ...] = 
     spec's model is not installed or is for another language.
     """
     register_factories()
-    if spec.model:
-        exclude = list(_NEVER_NEEDED) + ([] if components else list(_FOR_TASK_COMPONENTS))
+    french_exceptions.install()
+    if spec.model and not components:
+        nlp = _tokenizer_of(lang, spec.model)
+    elif spec.model:
+        # A tokenizer whose rules polycorpus changes is read without its token_match, which the rules replace:
+        # French models store spaCy's 1.45 MB pattern, seconds to compile (tasks/spacy/french_exceptions.py).
+        rules = TOKENIZER_RULES.get(lang)
         try:
-            nlp = spacy.load(spec.model, exclude=exclude)
+            nlp = spacy.load(spec.model, exclude=list(_NEVER_NEEDED) + (["tokenizer"] if rules else []))
         except OSError as exc:
             raise PipelineError(_not_installed(lang, spec.model)) from exc
         if nlp.lang != lang:
             raise PipelineError(f"model {spec.model!r} is for language {nlp.lang!r}, configured for {lang!r}")
+        if rules and nlp.path is not None:
+            nlp.tokenizer.from_disk(nlp.path / "tokenizer", exclude=["vocab", "token_match"])
     else:
         nlp = _blank(lang, spec)
+    if lang in TOKENIZER_RULES:
+        TOKENIZER_RULES[lang](nlp.tokenizer)
     nlp.max_length = max(nlp.max_length, spec.max_length + 1)
     nlp.add_pipe("polycorpus_line_breaks", first=True, config={"hard_wrapped": spec.hard_wrapped})
     nlp.add_pipe(SENTENCIZERS.get(lang, "sentencizer"), after="polycorpus_line_breaks")
     for add, options in components:
         add(nlp, lang, options)
     log.info("built %s pipeline %s", lang, nlp.pipe_names)
+    return nlp
+
+
+def _tokenizer_of(lang: str, model: str) -> Language:
+    """A blank `lang` pipeline with the tokenizer of the installed package `model`: all that sentences and tokens
+    need, without the model's vectors and components (loading those is most of a French model's start-up)."""
+    if not spacy.util.is_package(model):
+        raise PipelineError(_not_installed(lang, model))
+    package = spacy.util.get_package_path(model)
+    meta = spacy.util.load_meta(package / "meta.json")
+    if meta["lang"] != lang:
+        raise PipelineError(f"model {model!r} is for language {meta['lang']!r}, configured for {lang!r}")
+    # An installed package keeps its pipeline in <lang>_<name>-<version>/ (spacy.util.load_model_from_init_py).
+    data = package / f"{meta['lang']}_{meta['name']}-{meta['version']}"
+    nlp = spacy.blank(lang)
+    nlp.tokenizer.from_disk(data / "tokenizer", exclude=["vocab", "token_match"] if lang in TOKENIZER_RULES else ["vocab"])
     return nlp
 
 
