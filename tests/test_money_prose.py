@@ -199,6 +199,7 @@ def test_pounds_need_a_money_cue() -> None:
     assert found("The club got 50 million pounds.", "en") == [("50 million pounds", "50000000", "GBP")]
     assert found("The plant burns 5 million pounds of coal.", "en") == []
     assert found("The boat hauled 900 thousand pounds.", "en") == []
+    assert found("The boat hauled 9 lakh pounds.", "en") == []  # 10^5 still needs a cue
 
 
 def test_the_money_cue_is_near_the_amount() -> None:
@@ -207,6 +208,8 @@ def test_the_money_cue_is_near_the_amount() -> None:
     assert found("Paid" + " x" * 12 + " 200 pounds", "en") == []
     assert found("200 pounds" + " x" * 11 + " paid", "en") == [("200 pounds", "200", "GBP")]  # 24th token after
     assert found("200 pounds" + " x" * 12 + " paid", "en") == []
+    assert found("Paid," + " x" * 11 + " 200 pounds", "en") == []  # cue 25 tokens before
+    assert found("200 pounds" + " x" * 11 + " ,paid", "en") == []  # cue 25th token after
 
 
 def test_a_currency_word_joined_by_a_hyphen() -> None:
@@ -274,6 +277,19 @@ def test_nothing_spans_a_paragraph_break() -> None:
 def test_the_tail_of_a_number_that_did_not_parse_is_no_number() -> None:
     assert found("Code 1.234.5 EUR", "en") == []
     assert found("Code 1.234 EUR", "en") == [("1.234 EUR", "1234", "EUR")]
+    assert found("Payé 1  000 €.", "fr") == []  # two spaces: no group, and "000 €" is no amount of 0
+    assert found("chỉ 20\u2009\u2009000 đô", "vi") == []
+    assert found("Payé 1 0 €.", "fr") == [("0 €", "0", "EUR")]
+    assert found("Agent 007 dollars.", "en") == [("007 dollars", "7", "USD")]
+    assert found("Agent 1 007 dollars.", "en") == [("1 007 dollars", "1007", "USD")]
+
+
+def test_cased_magnitude_abbreviations() -> None:
+    assert found("It cost $5T.", "en") == [("$5T", "5000000000000", "USD")]
+    assert found("It cost $5t.", "en") == [("$5", "5", "USD")]
+    assert found("Lãi 5T đồng.", "vi") == [("5T đồng", "5000000000", "VND")]
+    assert found("Lãi 5t đồng.", "vi") == []
+    assert found("Une levée de 5 m€.", "fr") == []  # French "M" is cased: "m" is a metre
 
 
 @pytest.mark.parametrize("code", ["US", "USDX", "usd", "U$D", "ÜSD", 840])

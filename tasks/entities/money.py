@@ -275,6 +275,8 @@ class _Scanner:
             return [], i + 1  # "A320", "COVID19": a number glued to a word
         if self._kind(i - 1) == "o" and self.keys[i - 1] in self.data.separators and self._kind(i - 2) == "d":
             return [], i + 1  # the tail of a number that did not parse as one ("1.234.5")
+        if self.toks[i][0] == "0" and len(self.toks[i]) > 1 and self._kind(i - 1) == "s" and self._kind(i - 2) == "d":
+            return [], i + 1  # "1  000": a group after an odd space is a tail, not an amount of 0
         number = self._number(i)
         return self._readings(self._reading(i, number)), number.end
 
