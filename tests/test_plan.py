@@ -1,9 +1,37 @@
-"""The rerun plan and the task hashes it compares (corpus/records.py), on hand-made manifests."""
+"""The rerun plan, the task hashes it compares and the records it reads (corpus/records.py), on hand-made manifests."""
 
 from __future__ import annotations
 
+import json
+import os
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
 from cluster import config as configuration
-from corpus.records import Manifest, ShardState, TaskHashes, digest, plan, shard_stem
+from corpus.records import (
+    VERSIONED_PACKAGES,
+    ErrorRow,
+    Manifest,
+    RecordError,
+    RunRecord,
+    ShardState,
+    TaskHashes,
+    digest,
+    new_run_id,
+    package_versions,
+    plan,
+    read_manifest,
+    read_manifests,
+    read_run_record,
+    read_runs,
+    shard_stem,
+    write_manifest,
+    write_run_record,
+)
+from corpus.storage import Location
 
 HASHES = TaskHashes(
     options={"tokenize": "t0", "entities": "e0", "align": "a0"},
@@ -26,6 +54,10 @@ def _done(shard: str, tasks: tuple[str, ...], languages: list[str], hashes: Task
 def test_digest_is_stable_and_order_free() -> None:
     assert digest({"a": 1, "b": [2, 3]}) == digest({"b": [2, 3], "a": 1})
     assert len(digest("x")) == 16 and digest("x") != digest("y") and digest(1) != digest("1")
+    assert digest(Decimal("1.5")) == digest("1.5")  # values JSON lacks are hashed by str()
+    # Pinned: manifests record these hashes, so a change of their recipe redoes every task of every OUT.
+    assert digest({"a": 1}) == "f9d86028c6e0d64e"
+    assert HASHES.for_languages(["fr"]) == {"tokenize": "8727fb7378dc7d5c", "entities": "a6f7ab07f3e666e2", "align": "10189be1f050af96"}
 
 
 def test_a_task_hash_follows_its_options_its_languages_and_what_it_requires() -> None:
@@ -94,3 +126,59 @@ def test_the_config_hashes_what_decides_outputs_and_nothing_else() -> None:
     assert wrapped.unlisted == base.unlisted
     cad = configuration.load(overrides={"entities": {"dollar": "CAD"}}).task_hashes()
     assert {t for t in base.options if cad.options[t] != base.options[t]} == {"entities"} and cad.languages == base.languages
+
+
+def test_manifests_round_trip_and_are_read_by_shard(tmp_path: Path) -> None:
+    out = Location(str(tmp_path))
+    assert read_manifest(out, "part-00000.parquet") is None and read_manifests(out) == {}
+    manifest = _done("part-00000.parquet", TASKS, ["fr"])
+    write_manifest(out, manifest)
+    (tmp_path / "_manifest" / "notes.txt").write_text("not a manifest")
+    written = json.loads((tmp_path / "_manifest" / "part-00000.json").read_text())
+    assert "error" not in written and written["task_hashes"] == manifest.task_hashes  # None fields are left out
+    assert read_manifest(out, "part-00000.parquet") == manifest == read_manifests(out)["part-00000.parquet"]
+    assert read_manifest(out, "part-00001.parquet") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        ('{"shard": "part-00000.parquet"}', "(status: Field required)"),
+        ("not json", "(JSONDecodeError: Expecting value: line 1 column 1 (char 0))"),
+        ("[1]", "(the record: "),
+    ],
+)
+def test_an_unreadable_manifest_is_named_with_what_is_wrong(tmp_path: Path, content: str, detail: str) -> None:
+    (tmp_path / "_manifest").mkdir()
+    (tmp_path / "_manifest" / "part-00000.json").write_text(content)
+    with pytest.raises(RecordError) as caught:
+        read_manifest(Location(str(tmp_path)), "part-00000.parquet")
+    assert str(caught.value).startswith(f"{tmp_path / '_manifest' / 'part-00000.json'} is not a polycorpus Manifest this version can read {detail}")
+    assert str(caught.value).endswith("; rerun with --force to redo every shard, or run into a new output folder")
+
+
+def test_run_records_the_first_no_op_run_and_keep_the_last_real_one(tmp_path: Path) -> None:
+    out = Location(str(tmp_path))
+    assert read_run_record(out) is None and read_runs(out) == []
+    noop = RunRecord(run_id="20260101T000000Z-1", docs="d", config={}, config_hash="h", tasks=["tokenize"], started="s", seconds=0.1)
+    write_run_record(out, noop)
+    assert read_run_record(out) == noop  # no real run yet: the no-op one is the latest
+    real = noop.model_copy(update={"run_id": "20260101T000001Z-1", "seconds": 9.0, "shards_done": ["part-00000.parquet"]})
+    write_run_record(out, real)
+    write_run_record(out, noop.model_copy(update={"run_id": "20260101T000002Z-1"}))
+    assert read_run_record(out) == real
+    assert [r.run_id for r in read_runs(out)] == ["20260101T000000Z-1", "20260101T000001Z-1", "20260101T000002Z-1"]
+    assert read_runs(out)[1] == real
+
+
+def test_run_ids_versions_and_error_rows() -> None:
+    assert new_run_id(0.0) == f"19700101T000000Z-{os.getpid()}" and new_run_id(86400 * 365.25 * 56 + 3723) == f"20260101T010203Z-{os.getpid()}"
+    versions = package_versions()
+    assert tuple(versions) == VERSIONED_PACKAGES and versions["pyarrow"] == metadata.version("pyarrow")
+    assert ErrorRow(None, "part-00000.parquet", "pipeline", "ValueError", "bad").row() == {
+        "doc_id": None,
+        "shard": "part-00000.parquet",
+        "stage": "pipeline",
+        "error_type": "ValueError",
+        "message": "bad",
+    }
