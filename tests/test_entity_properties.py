@@ -4,8 +4,8 @@ Random Unicode almost never holds an entity, so a property over it cannot see a 
 text is built from pieces that do (company names drawn from the shipped gazetteer, person and company
 cues, money amounts with currencies written per language) between noise pieces (other scripts,
 controls, zero-width and combining marks), each piece's position known. Every entity must be exact
-(`text[start:end] == entity.text`), every text must give at least one entity, and every money piece a
-MONEY entity inside it.
+(`text[start:end] == entity.text`) and every money piece (each text has one at least) must give a MONEY
+entity inside it. Names and cues are not required to be found (recall is the benchmarks' job), only exact.
 """
 
 from __future__ import annotations
@@ -42,20 +42,22 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 
 
 def pieces(lang: str) -> st.SearchStrategy[list[tuple[str, str]]]:
-    """A list of (kind, text) pieces: at least one that holds an entity, noise between."""
+    """A list of (kind, text) pieces: companies, money, cues and noise."""
     entity = st.one_of(
         st.tuples(st.just("company"), st.sampled_from(COMPANIES)),
         st.tuples(st.just("money"), st.sampled_from(MONEY[lang])),
         st.tuples(st.just("cue"), st.sampled_from(CUES[lang])),
     )
-    return st.lists(st.one_of(entity, st.tuples(st.just("noise"), NOISE)), min_size=1, max_size=6).filter(lambda ps: any(k != "noise" for k, _ in ps))
+    return st.lists(st.one_of(entity, st.tuples(st.just("noise"), NOISE)), max_size=5)
 
 
 @st.composite
 def texts(draw: st.DrawFn, lang: str) -> tuple[str, list[tuple[str, int, int]]]:
-    """A text and the (kind, start, end) of each piece in it."""
+    """A text and the (kind, start, end) of each piece in it; one piece at least is money, so every text holds an entity."""
+    drawn = draw(pieces(lang))
+    drawn.insert(draw(st.integers(0, len(drawn))), ("money", draw(st.sampled_from(MONEY[lang]))))
     text, spans = "", []
-    for kind, piece in draw(pieces(lang)):
+    for kind, piece in drawn:
         text += draw(SEPARATORS) if text else ""
         spans.append((kind, len(text), len(text) + len(piece)))
         text += piece
@@ -68,7 +70,6 @@ def texts(draw: st.DrawFn, lang: str) -> tuple[str, list[tuple[str, int, int]]]:
 def test_entities_in_entity_rich_text_have_exact_offsets(lang: str, data: st.DataObject) -> None:
     text, spans = data.draw(texts(lang))
     (entities,) = entities_for_texts([text], lang, EntityOptions(), SPECS[lang], 64)
-    assert entities, f"no entity in {text!r}"
     for entity in entities:
         assert 0 <= entity.start < entity.end <= len(text)
         assert text[entity.start : entity.end] == entity.text, (text, entity)
