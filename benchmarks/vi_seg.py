@@ -4,7 +4,8 @@ Word F1 is boundary F1 over words (a predicted word counts when both its charact
 a gold word), summed over all sentences of train+dev. Speed is syllables per second in this process,
 each segmenter timed on the same sentences side by side, median of --runs runs. "ours" is the
 tokenizer's `pipe` (texts segmented many at a time, as `polycorpus run` and `tokenize` do); "one text
-per call" is what `nlp(text)` and `nlp.pipe(texts)` get, since spaCy tokenizes each text alone. Differences from pyvi
+per call" is what `nlp(text)` and `nlp.pipe(texts)` get, since spaCy tokenizes each text alone; "as polycorpus
+runs it" is the `tokenize` command's path in-process (annotate, sentences, the output line). Differences from pyvi
 are counted per sentence and attributed to the first fix (in FIXES order) whose addition changes it.
 
 The whole-process rows time the command a user runs, `polycorpus tokenize --lang vi`, over a file of
@@ -32,7 +33,9 @@ from pathlib import Path
 import spacy
 
 from benchmarks.eval_data import require_eval_data
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.annotate import annotate
+from tasks.spacy.pipelines import DEFAULT_MAX_LENGTH, LanguageSpec, get_nlp
+from tasks.steps.tokenize import token_line
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 from tasks.vi.tokenizer import VietnameseTokenizer
 
@@ -202,12 +205,15 @@ def main() -> None:
         tokenizer.segmenter.cache.clear()
         list(tokenizer.pipe(texts))
 
+    no_lines = [False] * len(texts)
     seconds = time_runs(
         {
             "ours": lambda: list(tokenizer.pipe(texts)),
             "ours, one text per call": lambda: [tokenizer(t) for t in texts],
             "ours, syllable cache emptied each run": ours_cold,
-            "ours + sentences (as polycorpus runs it)": lambda: list(ours.pipe(tokenizer.pipe(texts))),
+            "ours + sentences (as polycorpus runs it)": lambda: [
+                token_line(t, r) for t, r in zip(texts, annotate(ours, texts, no_lines, DEFAULT_MAX_LENGTH, 64))
+            ],
             "spacy blank('vi')": lambda: [spacy_vi(t) for t in texts],
             "pyvi ViTokenizer.tokenize": lambda: [ViTokenizer.tokenize(t) for t in texts],
         },

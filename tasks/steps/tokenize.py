@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from tasks.spacy.annotate import Annotated
 from tasks.spacy.sentence_starts import START
 
 _COLUMNS = [IDX, LENGTH, IS_SPACE, SENT_START]
+_INNER_WHITESPACE = re.compile(r"[^\S\n]+")
 
 
 def _words(offset: int, doc: Doc) -> tuple[list[int], list[int], list[int]]:
@@ -56,7 +58,9 @@ def token_line(text: str, annotated: Annotated) -> str:
     for offset, doc in annotated.chunks:
         starts, ends, _ = _words(offset, doc)
         words += map(text.__getitem__, map(slice, starts, ends))
-    return " ".join(map("_".join, map(str.split, words)))
+    # No token holds a "\n" (whitespace tokens are left out, and no word crosses a line break): it can stand
+    # between the tokens while the whitespace inside them becomes "_", in two passes over the whole line.
+    return _INNER_WHITESPACE.sub("_", "\n".join(words)).replace("\n", " ")
 
 
 class TokenizeStep:
