@@ -28,6 +28,8 @@ _SLURM_TIME = re.compile(r"^(\d+-)?\d+(:\d{1,2}){0,2}$")
 _SECRET = re.compile(r"secret|password|token|credential|key", re.IGNORECASE)
 
 
+
+
 class ConfigError(ValueError):
     """The configuration is wrong; the message names the key and what to do."""
 
@@ -307,11 +309,13 @@ def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Co
     except ValidationError as exc:
         raise ConfigError(_message(model, exc.errors())) from None
     config = Config.model_construct(**{name: getattr(parsed, name) for name in Config.model_fields})
-    try:
-        config._options = {name: task.options(**dict(getattr(parsed, name))) if name in model.model_fields else task.options() for name, task in tasks.items()}
-    except OptionError as exc:
-        section = next(name for name in tasks if name in model.model_fields and exc.key in type(getattr(parsed, name)).model_fields)
-        raise ConfigError(f"config key '{section}.{exc.key}': {exc.reason}") from None
+    options = {}
+    for name, task in tasks.items():  # one at a time, so an error names the section even when tasks share an option name
+        try:
+            options[name] = task.options(**dict(getattr(parsed, name))) if name in model.model_fields else task.options()
+        except OptionError as exc:
+            raise ConfigError(f"config key '{name}.{exc.key}': {exc.reason}") from None
+    config._options = options
     check(config)
     return config
 

@@ -193,7 +193,7 @@ def _corpus_value(executor: Executor, out: Location, task: Task, config: Config,
     except Exception as exc:  # reported on every shard of the phase
         return exc
     table, meta = step.save(value)
-    out.write_table(step.table, table, step.table, CORPUS_FILE)
+    out.write_table(step.table, table, step.table, CORPUS_FILE, schema=task.schema(step.table))
     out.write_json({"task_hash": task_hash, **meta}, step.table, meta_file)
     return value
 

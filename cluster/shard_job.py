@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corpus.records import Manifest, TaskHashes, read_manifest, write_manifest
 from corpus.schemas import SCHEMAS, to_table, validate
@@ -75,7 +76,22 @@ def load_shard(job: ShardJob) -> ShardData:
     inputs: dict[str, pa.Table] = {}
     for name in {table for run in job.runs for table in run.task.reads}:
         inputs[name] = out.read_table(name, job.shard) if out.exists(name, job.shard) else to_table(name, [])
+    for name in sorted({table for run in job.runs for table in run.task.partners}):
+        inputs[name] = pa.concat_tables([inputs[name], *_partner_rows(out, name, inputs["document_pairs"], job.shard)])
     return ShardData(job.shard, documents.to_pylist(), inputs)
+
+
+def _partner_rows(out: Location, table: str, pairs: pa.Table, shard: str) -> list[pa.Table]:
+    """The rows of `table` of the partner documents of `pairs` (document_pairs rows) that live in other shards: one read per partner shard."""
+    wanted: dict[str, set[str]] = {}
+    for doc_id, partner_shard in zip(pairs.column("tgt_doc_id").to_pylist(), pairs.column("tgt_shard").to_pylist()):
+        if partner_shard != shard:
+            wanted.setdefault(partner_shard, set()).add(doc_id)
+    return [
+        out.read_table(table, partner_shard).filter(pc.is_in(pc.field("doc_id"), pa.array(sorted(ids))))
+        for partner_shard, ids in sorted(wanted.items())
+        if out.exists(table, partner_shard)
+    ]
 
 
 def corpus_map(job: ShardJob) -> Any:

@@ -86,6 +86,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("norm", pa.string(), nullable=False),
         ]
     ),
+    "document_pairs": pa.schema(
+        [
+            pa.field("src_doc_id", pa.string(), nullable=False),
+            pa.field("tgt_doc_id", pa.string(), nullable=False),
+            pa.field("src_lang", pa.string(), nullable=False),
+            pa.field("tgt_lang", pa.string(), nullable=False),
+            pa.field("score", pa.float32(), nullable=False),
+            pa.field("method", pa.string(), nullable=False),
+            pa.field("src_shard", pa.string(), nullable=False),
+            pa.field("tgt_shard", pa.string(), nullable=False),
+        ]
+    ),
     "errors": pa.schema(
         [
             pa.field("doc_id", pa.string()),

@@ -48,7 +48,8 @@ class ShardData:
     """What a task's shard step sees of one shard.
 
     `documents` are documents-table rows (dicts) in shard order; `inputs` holds, for each table named in
-    the task's `reads`, this shard's part of that table as written by a required task.
+    the task's `reads`, this shard's part of that table as written by a required task (for a table in
+    its `partners`, with the rows of the documents paired with this shard's in other shards).
     """
 
     shard: str
@@ -146,6 +147,8 @@ class Task:
         declare each field with `option(default, doc)` so `polycorpus tasks` can show its one-line doc.
     requires: tasks whose outputs it reads; run adds them and orders tasks after them.
     reads: tables of required tasks the runner reads for it, per shard, into `ShardData.inputs`.
+    partners: tables among `reads` to which the runner also adds the rows of the partners, in other
+        shards, of the shard's `document_pairs` rows (the pairs the `docalign` task found).
     annotates: its steps get each document's spaCy annotation (one pass per shard for all such tasks).
     components: `components(nlp, lang, options)` adds the spaCy components its steps read; must be
         hashable with its options, since pipelines are cached per process by language and components.
@@ -160,6 +163,7 @@ class Task:
     options: type = NoOptions
     requires: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
     annotates: bool = False
     components: Callable[..., None] | None = None
     corpus: CorpusStep | None = None

@@ -13,7 +13,7 @@ from importlib import metadata
 
 from tasks.base import Task
 
-BUILTIN = ("tasks.steps.tokenize", "tasks.steps.entities", "tasks.steps.align")
+BUILTIN = ("tasks.steps.tokenize", "tasks.steps.entities", "tasks.steps.docalign", "tasks.steps.align")
 ENTRY_POINT_GROUP = "polycorpus_tasks"
 _TASKS: dict[str, Task] = {}
 _loaded = False

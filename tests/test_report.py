@@ -163,7 +163,7 @@ def test_absent_and_empty_tables_are_said_so(sample_run: Path, tmp_path: Path, c
     stats = _stats_json(out, capsys)
     assert stats["entities"] is None and stats["entity_links"] is None and stats["alignments"] is None
 
-    for table in ("entities", "entity_links", "alignments"):
+    for table in ("entities", "entity_links", "alignments", "document_pairs"):
         write_empty(out, table)
     assert polycorpus("report", out) == 0
     page = (out / "report.html").read_text(encoding="utf-8")

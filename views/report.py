@@ -48,6 +48,7 @@ def render_report(stats: dict[str, Any]) -> str:
     sections = [
         ("overview", "Corpus overview", _overview(stats, plots)),
         ("entities", "Entities", _entities(stats, plots)),
+        ("document-pairs", "Document pairs", _document_pairs(stats, plots)),
         ("alignment", "Alignment", _alignment(stats, plots)),
         ("errors", "Errors", _errors(stats)),
         ("run", "Run info", _run(stats, plots)),
@@ -261,6 +262,29 @@ def _alignment(stats: dict[str, Any], plots: _Plots) -> str:
         "<h3>Worst-aligned documents</h3><p>Lowest mean bead score first; look at one with <code>polycorpus show OUT DOC_ID</code>.</p>"
         + _table(["source document", "target document", "pair", "beads", "1-0 / 0-1 beads", "mean score"], worst_rows)
     )
+    return "\n".join(parts)
+
+
+def _document_pairs(stats: dict[str, Any], plots: _Plots) -> str:
+    found = stats["document_pairs"]
+    if found is None:
+        return _absent("document_pairs")
+    parts = [f'<p><span data-stat="document_pairs.pairs">{found["pairs"]:,}</span> document pairs found by <code>docalign</code> ({_e(found["method"])}).</p>']
+    parts += [f'<p class="absent">{_e(note)}</p>' for note in found["notes"]]
+    if found["scores"]["counts"]:
+        fig, ax = _figure()
+        ax.stairs(found["scores"]["counts"], found["scores"]["edges"], fill=True, color="#3b6ea5")
+        ax.set_xlabel("pair score")
+        ax.set_ylabel("document pairs")
+        parts.append(f'<div class="plots">{plots.svg(fig, "Histogram of document pair scores")}</div>')
+    parts.append(
+        _table(["language pair", "document pairs"], [f"<td>{_e(p)}</td>" + _num(n, f"document_pairs.by_pair.{p}") for p, n in found["by_pair"].items()])
+    )
+    if found["unpaired"] is not None:
+        rows = [
+            f"<td>{_e(lang)}</td>" + _num(found["documents"].get(lang)) + _num(n, f"document_pairs.unpaired.{lang}") for lang, n in found["unpaired"].items()
+        ]
+        parts.append("<h3>Unpaired documents per language</h3>" + _table(["language", "documents without group_id", "unpaired"], rows))
     return "\n".join(parts)
 
 

@@ -29,6 +29,9 @@ MESSAGE_CHARS = 300  # an error message example is cut to this length
 NO_CURRENCY = "none"  # the MONEY totals key of mentions without a currency
 
 
+DOCALIGN_META = ("docalign", "_docalign.json")  # the docalign task's corpus-step meta (cluster/runner.py writes OUT/<table>/_<table>.json)
+
+
 def iter_output_table(out: Location, table: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
     """The part files of one output table, one at a time."""
     for name in out.list(table, suffix=".parquet"):
@@ -149,6 +152,7 @@ def corpus_stats(out: Location) -> dict[str, Any]:
         "entities": _entities(out) if has_table(out, "entities") else None,
         "entity_links": _entity_links(out) if has_table(out, "entity_links") else None,
         "alignments": _alignments(out) if has_table(out, "alignments") else None,
+        "document_pairs": _document_pairs(out) if has_table(out, "document_pairs") else None,
         "run": _run_info(run, manifests, part_tokens),
         "runs": [_run_summary(record) for record in read_runs(out)],
     }
@@ -403,6 +407,29 @@ def _alignments(out: Location) -> dict[str, Any]:
             }
             for d in worst.slice(0, WORST_DOCUMENTS).to_pylist()
         ],
+    }
+
+
+def _document_pairs(out: Location) -> dict[str, Any]:
+    """Pairs found by `docalign` per language pair, their score histogram, and the documents it saw and left unpaired per language.
+
+    The per-language counts come from the meta the task keeps in OUT/docalign/_docalign.json (absent
+    for an output written before it: then null).
+    """
+    by_pair, scores = Counter(), Counter()
+    for part in iter_output_table(out, "document_pairs", columns=["src_lang", "tgt_lang", "score"]):
+        for row in part.to_pylist():
+            by_pair[f"{row['src_lang']}-{row['tgt_lang']}"] += 1
+            scores[round(row["score"], 4)] += 1
+    meta = out.read_json(DOCALIGN_META[0], DOCALIGN_META[1]) if out.exists(*DOCALIGN_META) else {}
+    return {
+        "pairs": sum(by_pair.values()),
+        "by_pair": dict(sorted(by_pair.items())),
+        "scores": distribution(scores, bins=[i / 20 for i in range(21)]),
+        "documents": meta.get("documents"),
+        "unpaired": meta.get("unpaired"),
+        "method": meta.get("method"),
+        "notes": meta.get("notes", []),
     }
 
 

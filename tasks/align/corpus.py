@@ -56,11 +56,13 @@ def language_pairs(langs: Iterable[str], options: AlignOptions) -> list[Pair]:
     return list(itertools.combinations(sorted(present), 2))
 
 
-def group_pairs(documents: list[dict], sentences: pa.Table, options: AlignOptions) -> dict[Pair, list[DocPair]]:
-    """Every pair of translations among `documents` (documents-table rows), by language pair, in group order.
+def group_pairs(documents: list[dict], sentences: pa.Table, options: AlignOptions, found: pa.Table | None = None) -> dict[Pair, list[DocPair]]:
+    """Every pair of translations among `documents` (documents-table rows), by language pair: groups in order, then found pairs.
 
-    `sentences` holds their rows of the sentences table (doc_id, sent_idx, text); documents without a
-    group_id are aligned with nothing.
+    `sentences` holds their rows of the sentences table (doc_id, sent_idx, text), and those of the
+    partners in `found`; `found` holds document_pairs rows (the `docalign` task's pairs whose source
+    document is among `documents`), aligned as if each pair were a group without id. Other documents
+    without a group_id are aligned with nothing.
     """
     by_doc: dict[str, list[str]] = defaultdict(list)
     ordered = sentences.select(["doc_id", "sent_idx", "text"]).sort_by([("doc_id", "ascending"), ("sent_idx", "ascending")])
@@ -76,6 +78,16 @@ def group_pairs(documents: list[dict], sentences: pa.Table, options: AlignOption
             for src_doc in by_lang[src_lang]:
                 for tgt_doc in by_lang[tgt_lang]:
                     pairs[(src_lang, tgt_lang)].append(DocPair(group_id, src_doc, tgt_doc, by_doc[src_doc], by_doc[tgt_doc]))
+    rows = found.select(["src_doc_id", "tgt_doc_id", "src_lang", "tgt_lang"]).sort_by("src_doc_id").to_pylist() if found is not None else []
+    for row in rows:
+        src, tgt, src_lang, tgt_lang = row["src_doc_id"], row["tgt_doc_id"], row["src_lang"], row["tgt_lang"]
+        oriented = language_pairs((src_lang, tgt_lang), options)
+        if (tgt_lang, src_lang) in oriented:
+            src, tgt, src_lang, tgt_lang = tgt, src, tgt_lang, src_lang
+        elif (src_lang, tgt_lang) not in oriented:
+            continue
+        if by_doc[src] and by_doc[tgt]:
+            pairs[(src_lang, tgt_lang)].append(DocPair(None, src, tgt, by_doc[src], by_doc[tgt]))
     return pairs
 
 

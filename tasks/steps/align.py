@@ -1,7 +1,9 @@
 """The `align` task: sentence alignment between the translations of each group, with a lexicon learned over the corpus.
 
 Its corpus step maps `first_pass` over the shards and learns the IBM-1 lexicons (tasks/align/corpus.py),
-kept in OUT/lexicon/; each shard's step then aligns its document pairs with them.
+kept in OUT/lexicon/; each shard's step then aligns its document pairs with them: its translation groups,
+and the pairs the `docalign` task found (`document_pairs`; the runner adds the partners' sentences from
+their shards).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tasks.spacy.annotate import Annotated
 
 def shard_first_pass(shard: ShardData, options: AlignOptions) -> dict[Pair, list[tuple[str, str]]]:
     """The confident sentence pairs of one shard (the corpus step's map)."""
-    return first_pass(group_pairs(shard.documents, shard.inputs["sentences"], options), options)
+    return first_pass(group_pairs(shard.documents, shard.inputs["sentences"], options, shard.inputs["document_pairs"]), options)
 
 
 class AlignStep:
@@ -36,7 +38,7 @@ class AlignStep:
         return {}
 
     def finish(self) -> Rows:
-        pairs = group_pairs(self.shard.documents, self.shard.inputs["sentences"], self.options)
+        pairs = group_pairs(self.shard.documents, self.shard.inputs["sentences"], self.options, self.shard.inputs["document_pairs"])
         return {"alignments": alignment_rows(pairs, self.lexicons, self.options)}
 
 
@@ -52,6 +54,7 @@ TASK = Task(
     start=start,
     options=AlignOptions,
     requires=("tokenize",),
-    reads=("sentences",),
+    reads=("sentences", "document_pairs"),
+    partners=("sentences",),
     corpus=CorpusStep(table="lexicon", map=shard_first_pass, run=learn_lexicons, save=lexicons_to_table, load=lexicons_from_table),
 )

@@ -1,0 +1,222 @@
+"""Document alignment accuracy, time and memory on a corpus built from EVAL/align, at 1x and 4x its size.
+
+The corpus: the TED en-vi talks cut into chunks of about 25 English lines along the gold beads (a chunk
+and its Vietnamese beads form a pair; the chunks of one talk share names and topic, so they are hard
+negatives of each other), the TED fr-vi documents and the Text+Berg de-fr document, each side a document
+with an opaque id and no group_id, shuffled into shards. One side of about 10% of the pairs of each data
+set is dropped (rounded, so the single de-fr pair stays), leaving documents with no partner.
+
+4x: the 1x corpus four times over with fresh ids. A replica is an exact copy, so every document has
+three identical twins in its language and its partner has three; at 4x a pair counts as correct when it
+joins copies of a gold pair (the copies cannot be told apart by any content-based method), and each
+document's anchors are four times as frequent, so anchors near the per-anchor cap at 1x are dropped
+at 4x. `--restrict-replicas` gives each copy its own `source` and runs with `restrict: source`, which
+pairs within a copy only (four independent corpora in one run).
+
+Precision is over the pairs written, recall over the gold pairs whose both sides were kept; a pair of
+two languages that the corpus never pairs (say en-fr) counts against the precision of its language pair
+and overall. Seconds and peak RSS are of `polycorpus run --tasks docalign --cluster sync` in a fresh
+process, the median of `--repeat` interleaved runs (a shared machine: expect noise). Usage:
+
+    PYTHONPATH=. .venv/bin/python benchmarks/docalign_eval.py --eval-dir ../shared/eval
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import multiprocessing
+import random
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+CHUNK_LINES = 25
+DROP_SHARE = 0.10
+SHARDS_AT_1X = 4
+# data set folder, source language, target language, gold suffix, cut into chunks
+DATASETS = [("ted-en-vi", "en", "vi", "envi", True), ("ted-fr-vi", "fr", "vi", "frvi", False), ("textberg-de-fr-dev", "de", "fr", "defr", False)]
+
+
+def _beads(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    beads = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            src, tgt = line.split(":")
+            beads.append((tuple(ast.literal_eval(src)), tuple(ast.literal_eval(tgt))))
+    return beads
+
+
+def gold_pairs(eval_dir: Path) -> list[tuple[str, str, str, str, str]]:
+    """(pair id, source language, source text, target language, target text) of every document pair of the corpus."""
+    pairs = []
+    for folder, sl, tl, suffix, chunked in DATASETS:
+        for gold in sorted((eval_dir / "align" / folder).glob(f"*.{suffix}")):
+            src = gold.with_suffix(f".{sl}").read_text(encoding="utf-8").splitlines()
+            tgt = gold.with_suffix(f".{tl}").read_text(encoding="utf-8").splitlines()
+            if not chunked:
+                pairs.append((f"{folder}/{gold.stem}", sl, "\n".join(src), tl, "\n".join(tgt)))
+                continue
+            chunk: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+            for bead in [*_beads(gold), None]:
+                if bead is not None:
+                    chunk.append(bead)
+                if chunk and (bead is None or sum(len(b[0]) for b in chunk) >= CHUNK_LINES):
+                    s = [src[i] for b in chunk for i in b[0]]
+                    t = [tgt[i] for b in chunk for i in b[1]]
+                    if s and t:
+                        pairs.append((f"{folder}/{gold.stem}#{len(pairs)}", sl, "\n".join(s), tl, "\n".join(t)))
+                    chunk = []
+    return pairs
+
+
+def build(eval_dir: Path, seed: int) -> tuple[list[dict], set[tuple[str, str]]]:
+    """The 1x documents (pair id and side in `meta`) with one side of DROP_SHARE of each data set's pairs dropped, and the gold pairs kept whole."""
+    rng = random.Random(seed)
+    pairs = gold_pairs(eval_dir)
+    by_set: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(pairs):
+        by_set[p[0].split("/")[0]].append(i)
+    dropped: dict[int, int] = {}
+    for members in by_set.values():
+        for i in rng.sample(members, round(len(members) * DROP_SHARE)):
+            dropped[i] = rng.randrange(2)
+    records, gold = [], set()
+    for i, (pid, sl, st, tl, tt) in enumerate(pairs):
+        for side, (lang, text) in enumerate(((sl, st), (tl, tt))):
+            if dropped.get(i) != side:
+                records.append({"lang": lang, "text": text, "pair": pid, "side": side})
+        if i not in dropped:
+            gold.add((pid, f"{sl}-{tl}"))
+    return records, gold
+
+
+def replicate(records: list[dict], copies: int, restrict: bool, seed: int) -> list[dict]:
+    """`copies` copies of the records with fresh opaque ids, shuffled; with `restrict` each copy has its own source."""
+    out = []
+    for copy in range(copies):
+        for r in records:
+            doc_id = hashlib.sha1(f"{copy}\0{r['pair']}\0{r['side']}".encode()).hexdigest()[:16]
+            out.append(
+                {"doc_id": doc_id, "lang": r["lang"], "text": r["text"], "source": f"copy-{copy}" if restrict else "eval", "pair": r["pair"], "copy": copy}
+            )
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def write_documents(records: list[dict], folder: Path, shard_mb: float) -> Path:
+    """Ingest the records (pair ids in meta) into shards of `shard_mb`; returns the documents folder."""
+    from corpus.ingest import ingest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    src = folder / "corpus.jsonl"
+    with src.open("w", encoding="utf-8") as handle:
+        for r in records:
+            handle.write(json.dumps({"doc_id": r["doc_id"], "lang": r["lang"], "text": r["text"], "source": r["source"]}, ensure_ascii=False) + "\n")
+    ingest([str(src)], str(folder / "in"), shard_size_mb=shard_mb, overwrite=True)
+    return folder / "in" / "documents"
+
+
+def _timed_run(docs: str, out: str, restrict: bool, queue: Any) -> None:
+    from cluster import config as configuration
+    from cluster.runner import run
+
+    config = configuration.load(None, {"tasks": ["docalign"], "cluster": {"type": "sync"}, "docalign": {"restrict": "source" if restrict else None}})
+    started = time.perf_counter()
+    summary = run(docs, out, config)
+    queue.put((time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(summary.failed)))
+
+
+def timed(docs: Path, out: Path, restrict: bool) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one docalign run in a fresh spawned process, into a fresh OUT."""
+    shutil.rmtree(out, ignore_errors=True)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_timed_run, args=(str(docs), str(out), restrict, queue))
+    process.start()
+    seconds, rss, failed = queue.get()
+    process.join()
+    if failed:
+        raise RuntimeError(f"{failed} shards failed in {out}")
+    return seconds, rss
+
+
+def score(out: Path, records: list[dict], gold: set[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """Precision and recall of the written pairs per language pair and overall, copies of a gold pair counting as it."""
+    import pyarrow.parquet as pq
+
+    by_id = {r["doc_id"]: r for r in records}
+    copies = {r["copy"] for r in records}
+    found = pq.read_table(out / "document_pairs").to_pylist()
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # correct, written, gold
+    for row in found:
+        a, b = by_id[row["src_doc_id"]], by_id[row["tgt_doc_id"]]
+        key = f"{row['src_lang']}-{row['tgt_lang']}"
+        counts[key][1] += 1
+        counts[key][0] += int(a["pair"] == b["pair"] and (a["pair"], key) in gold)
+    for _, key in gold:
+        counts[key][2] += len(copies)
+    result = {}
+    for key, (correct, written, wanted) in sorted(counts.items()):
+        result[key] = {"precision": correct / written if written else 1.0, "recall": correct / wanted if wanted else 1.0, "pairs": written, "gold": wanted}
+    correct, written, wanted = (sum(c[i] for c in counts.values()) for i in range(3))
+    result["overall"] = {"precision": correct / written if written else 1.0, "recall": correct / wanted if wanted else 1.0, "pairs": written, "gold": wanted}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved timed runs per scale; the median is reported")
+    parser.add_argument("--restrict-replicas", action="store_true", help="each copy its own source, run with restrict: source")
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "docalign.json")
+    args = parser.parse_args()
+    base, gold = build(args.eval_dir, args.seed)
+    if not base:
+        parser.error(f"no documents under {args.eval_dir / 'align'}; give --eval-dir the shared eval folder")
+    work = Path(tempfile.mkdtemp(prefix="docalign-eval-"))
+    try:
+        corpora, scales = {}, {}
+        shard_mb = sum(len(r["text"].encode()) for r in base) / 1e6 / SHARDS_AT_1X * 1.0001
+        for factor in (1, 4):
+            records = replicate(base, factor, args.restrict_replicas, args.seed + factor)
+            corpora[factor] = (records, write_documents(records, work / f"x{factor}", shard_mb))
+        times: dict[int, list[tuple[float, float]]] = {1: [], 4: []}
+        for _ in range(args.repeat):
+            for factor in (1, 4):
+                times[factor].append(timed(corpora[factor][1], work / f"out-x{factor}", args.restrict_replicas))
+        for factor in (1, 4):
+            records, docs = corpora[factor]
+            scales[f"{factor}x"] = {
+                "documents": len(records),
+                "shards": len(list(Path(docs).glob("*.parquet"))),
+                "seconds": round(statistics.median(t for t, _ in times[factor]), 3),
+                "peak_rss_mb": round(statistics.median(r for _, r in times[factor]), 1),
+                "accuracy": score(work / f"out-x{factor}", records, gold),
+            }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    ratio = scales["4x"]["seconds"] / scales["1x"]["seconds"]
+    print(f"{'scale':<6}{'docs':>6}{'shards':>7}{'seconds':>9}{'RSS MB':>8}  pair   precision  recall  pairs  gold")
+    for name, s in scales.items():
+        for i, (key, acc) in enumerate(s["accuracy"].items()):
+            head = f"{name:<6}{s['documents']:>6}{s['shards']:>7}{s['seconds']:>9.2f}{s['peak_rss_mb']:>8.0f}" if i == 0 else " " * 36
+            print(f"{head}  {key:<7}{acc['precision']:>8.3f}{acc['recall']:>8.3f}{acc['pairs']:>7}{acc['gold']:>6}")
+    print(f"time 4x / 1x = {ratio:.2f} (target <= 4.5); targets: precision >= 0.95, recall >= 0.90 overall and per pair")
+    result = {"restrict_replicas": args.restrict_replicas, "seed": args.seed, "repeat": args.repeat, "scales": scales, "time_ratio_4x_1x": round(ratio, 3)}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
