@@ -16,6 +16,7 @@ value per site pairs within each site.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections import Counter
@@ -37,7 +38,15 @@ from tasks.docalign.scoring import Pair, Scored, learn_length_models, score_cand
 
 log = logging.getLogger(__name__)
 DOCS = pa.schema(
-    [("doc_id", pa.string()), ("lang", pa.string()), ("length", pa.int64()), ("shard", pa.string()), ("source", pa.string()), ("text", pa.string())]
+    [
+        ("doc_id", pa.string()),
+        ("lang", pa.string()),
+        ("length", pa.int64()),
+        ("digest", pa.string()),
+        ("shard", pa.string()),
+        ("source", pa.string()),
+        ("text", pa.string()),
+    ]
 )
 LEXICON_CHUNK = 50  # document pairs per first-pass task of the lexicon bootstrap
 ANCHORS_METHOD, LEXICON_METHOD = "anchors", "anchors+lexicon"
@@ -73,7 +82,10 @@ def shard_anchors(shard: ShardData, options: DocalignOptions) -> ShardAnchors:
         text = doc["text"]
         if doc["group_id"] is not None or not text.strip():
             continue
-        docs.append({"doc_id": doc["doc_id"], "lang": doc["lang"], "length": len(text), "shard": shard.shard, "source": doc["source"], "text": text})
+        digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        docs.append(
+            {"doc_id": doc["doc_id"], "lang": doc["lang"], "length": len(text), "digest": digest, "shard": shard.shard, "source": doc["source"], "text": text}
+        )
         prefix = _prefix(doc["source"], options)
         postings += [
             {"anchor": prefix + a, "kind": ANCHOR, "doc_id": doc["doc_id"], "lang": doc["lang"]} for a in sorted(text_anchors(text, options.min_number))
@@ -94,6 +106,7 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
     summary = pa.concat_tables(summaries) if summaries else DOCS.remove(DOCS.get_field_index("text")).empty_table()
     lengths = dict(zip(summary.column("doc_id").to_pylist(), summary.column("length").to_pylist()))
     shards = dict(zip(summary.column("doc_id").to_pylist(), summary.column("shard").to_pylist()))
+    digests = dict(zip(summary.column("doc_id").to_pylist(), summary.column("digest").to_pylist()))
     per_lang = Counter(summary.column("lang").to_pylist())
     notes = (
         [f"language {lang!r}: {n} documents without group_id and no other language to pair them with" for lang, n in sorted(per_lang.items())]
@@ -112,7 +125,7 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
     method = ANCHORS_METHOD
     if options.rescore and kept:
         order = [t.column("shard")[0].as_py() if t.num_rows else "" for t in summaries]
-        lexicon = _bootstrap_lexicon(mr, dict(zip(order, mapped)), [s for s in kept if s[0] >= options.confident_score], shards, options)
+        lexicon = _bootstrap_lexicon(mr, dict(zip(order, mapped)), [s for s in kept if s[0] >= options.confident_score], shards, digests, options)
         if lexicon.num_rows:
             scored = _round(mr, mapped, mr.scatter(lexicon), len(lengths), buckets, weights, options)
             confident = assign(with_lengths(scored, lengths, models, options.length_sigma, options.length_weight), options.confident_score, options.neighbours)
@@ -204,14 +217,25 @@ def _candidates(keep: int, *parts: tuple[pa.Table, pa.Table]) -> tuple[pa.Table,
     return candidates([o for o, _ in parts], [n for _, n in parts], keep)
 
 
-def _bootstrap_lexicon(mr: MapReduce, mapped: dict[str, Handle], confident: Sequence[Scored], shards: dict[str, str], options: DocalignOptions) -> pa.Table:
-    """The IBM-1 lexicon (as a `lexicon` table) learned by the align task's orchestration on the most confident pairs of each language pair."""
+def _bootstrap_lexicon(
+    mr: MapReduce, mapped: dict[str, Handle], confident: Sequence[Scored], shards: dict[str, str], digests: dict[str, str], options: DocalignOptions
+) -> pa.Table:
+    """The IBM-1 lexicon (as a `lexicon` table) learned by the align task's orchestration on the most confident pairs of each language pair.
+
+    A pair whose two texts equal those of a pair already chosen (`digests`: doc_id -> text hash) is left
+    out, so copies of a document do not crowd out the variety the lexicon learns from.
+    """
     chosen: list[Scored] = []
     by_pair: dict[Pair, list[Scored]] = {}
     for s in confident:
         by_pair.setdefault((s[3], s[4]), []).append(s)
     for pair_scores in by_pair.values():
-        chosen += sorted(pair_scores, key=lambda s: (-s[0], s[1]))[: options.lexicon_pairs]
+        seen: set[tuple[str, str]] = set()
+        for s in sorted(pair_scores, key=lambda s: (-s[0], s[1])):
+            texts = (digests[s[1]], digests[s[2]])
+            if texts not in seen and len(seen) < options.lexicon_pairs:
+                seen.add(texts)
+                chosen.append(s)
     if not chosen:
         return to_table("lexicon", [])
     wanted: dict[str, set[str]] = {}

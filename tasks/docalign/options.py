@@ -24,7 +24,7 @@ class DocalignOptions:
     length_weight: float = option(0.5, "weight of the length-ratio factor; 0 ignores lengths")
     length_sigma: float = option(0.5, "standard deviation of log(target/source length) until it is learned")
     confident_score: float = option(0.2, "pairs at or above this score train the lexicon and the length model")
-    lexicon_pairs: int = option(60, "most confident document pairs per language pair the lexicon learns from")
+    lexicon_pairs: int = option(100, "most confident document pairs per language pair the lexicon learns from")
     lexicon_min_prob: float = option(0.2, "lexicon translations below this probability make no anchor")
     lexicon_translations: int = option(3, "translations per word, most probable first, that make anchors")
     em_iterations: int = option(3, "IBM-1 EM iterations of the bootstrap lexicon")
