@@ -40,6 +40,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.eval_data import require_eval_data
+
 REPO = Path(__file__).resolve().parents[1]
 CHUNK_LINES = 25
 DROP_SHARE = 0.10
@@ -176,15 +178,14 @@ def score(out: Path, records: list[dict], gold: set[tuple[str, str]]) -> dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
+    parser.add_argument("--eval-dir", type=Path, default=REPO / ".." / "shared" / "eval")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved timed runs per scale; the median is reported")
     parser.add_argument("--mix-replicas", action="store_true", help="pool the 4x copies (one source, no restriction) instead of one source each")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "docalign.json")
     args = parser.parse_args()
-    base, gold = build(args.eval_dir, args.seed)
-    if not base:
-        parser.error(f"no documents under {args.eval_dir / 'align'}; give --eval-dir the shared eval folder")
+    eval_dir = require_eval_data(args.eval_dir, *(f"align/{folder}" for folder, *_ in DATASETS))
+    base, gold = build(eval_dir, args.seed)
     work = Path(tempfile.mkdtemp(prefix="docalign-eval-"))
     try:
         corpora, scales = {}, {}
