@@ -28,8 +28,6 @@ _SLURM_TIME = re.compile(r"^(\d+-)?\d+(:\d{1,2}){0,2}$")
 _SECRET = re.compile(r"secret|password|token|credential|key", re.IGNORECASE)
 
 
-
-
 class ConfigError(ValueError):
     """The configuration is wrong; the message names the key and what to do."""
 
