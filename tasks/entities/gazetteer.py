@@ -14,6 +14,8 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
+from corpus.readers import BadRecord, read_lines
+
 SHIPPED = Path(__file__).parent / "data" / "companies.tsv"
 
 
@@ -25,9 +27,11 @@ def read_gazetteer(path: str | Path) -> dict[str, str]:
     """Surface form -> canonical name from a `name<TAB>aliases<TAB>list` file (# comments, one header line)."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_lines(str(path))
     except OSError as exc:
         raise GazetteerError(f"cannot read gazetteer {path}: {exc}") from exc
+    except BadRecord as exc:
+        raise GazetteerError(f"gazetteer {exc}") from None
     forms: dict[str, str] = {}
     header_seen = False
     for number, line in enumerate(lines, 1):

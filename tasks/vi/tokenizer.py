@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from corpus.readers import read_lines
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 
 
@@ -27,7 +28,7 @@ def read_user_dict(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Vietnamese user dictionary {str(path)!r} does not exist")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_lines(str(path))
     return [unicodedata.normalize("NFC", " ".join(line.split())) for line in lines if line.strip()]
 
 
