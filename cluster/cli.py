@@ -6,6 +6,7 @@ Data goes to stdout or the output path; logs, warnings and progress go to stderr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -19,7 +20,7 @@ from typing import IO, Any
 from cluster import config as configuration
 from cluster import report_cli
 from cluster.config import ConfigError
-from corpus.readers import BadRecord, read_lines
+from corpus.readers import FORMATS, BadRecord, read_lines
 
 log = logging.getLogger("polycorpus")
 
@@ -44,27 +45,69 @@ def _lines_out(path: str | None) -> Iterator[IO[str]]:
             yield handle
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from cluster.client import apply_storage_options
-    from corpus.ingest import ingest
+def _column_map(text: str | None) -> dict[str, str]:
+    """`text=content,doc_id=id` -> {"text": "content", "doc_id": "id"}; UsageError for a malformed or unknown target."""
+    from corpus.readers import COLUMNS
 
-    config = configuration.load(args.config)
-    apply_storage_options(config.cluster.storage_options)
+    mapping: dict[str, str] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        target, sep, source = (part.strip() for part in item.partition("="))
+        if not sep or not target or not source:
+            raise UsageError(f"--map takes TARGET=SOURCE pairs separated by commas (text=content,doc_id=id), got {item!r}")
+        if target not in COLUMNS:
+            raise UsageError(f"--map target {target!r} is not a documents column ({', '.join(COLUMNS)})")
+        mapping[target] = source
+    return mapping
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from corpus.ingest import in_process, ingest
+
+    parallel = any((args.cluster, args.workers is not None, args.scheduler_address, args.scheduler_file))
+    # The config (its loading imports the NLP tasks' options) is read only when ingest uses it.
+    config = configuration.load(args.config, _run_overrides(args)) if args.config or parallel or args.detect_lang else None
+    if config is not None:
+        from cluster.client import apply_storage_options
+
+        apply_storage_options(config.cluster.storage_options)
+    if args.default_lang is not None:
+        configuration.check_language(args.default_lang, "--default-lang")
     detector = None
     if args.detect_lang:
-        from tasks.langid import make_detector
+        from tasks.langid import LanguageDetector
 
-        detector = make_detector(sorted(config.languages))
-    result = ingest(
-        args.inputs,
-        args.out.rstrip("/") + "/",
-        fmt=args.format,
-        shard_size_mb=args.shard_size,
-        detect_lang=detector,
-        skip_bad=args.skip_bad,
-        dedupe=args.dedupe,
-        overwrite=args.overwrite,
-    )
+        detector = LanguageDetector()
+    elif args.default_lang is not None:
+        raise UsageError("--default-lang is the language of documents --detect-lang is not confident about; pass --detect-lang too")
+    with _ingest_mapper(config) if parallel else contextlib.nullcontext(in_process) as mapper:
+        result = ingest(
+            args.inputs,
+            args.out.rstrip("/") + "/",
+            fmt=args.format,
+            shard_size_mb=args.shard_size,
+            detect_lang=detector,
+            skip_bad=args.skip_bad,
+            dedupe=args.dedupe,
+            overwrite=args.overwrite,
+            column_map=_column_map(args.map),
+            default_lang=args.default_lang,
+            mapper=mapper,
+        )
+    unconfigured = {lang: n for lang, n in result.detected.items() if config is not None and lang not in config.languages}
+    if unconfigured:
+        counts = ", ".join(f"{lang} {n}" for lang, n in unconfigured.items())
+        log.warning(
+            "%d documents were detected as languages that are not configured (%s); they keep their codes and run on a blank pipeline",
+            sum(unconfigured.values()),
+            counts,
+        )
+    if result.uncertain:
+        log.warning(
+            "%d documents were left out: the language detector was not confident about them (see OUT/errors/); pass --default-lang to keep them",
+            result.uncertain,
+        )
     log.info(
         "ingested %d documents into %d shards under %s/documents (%d bad records skipped, %d duplicates dropped)",
         result.documents,
@@ -74,6 +117,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         result.duplicates,
     )
     return 0
+
+
+def _ingest_mapper(config: configuration.Config) -> Any:
+    from cluster.ingest_jobs import cluster_mapper
+
+    return cluster_mapper(config.cluster)
 
 
 def _run_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -303,25 +352,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(
         sub,
         "ingest",
-        "read JSONL, CSV, TSV, txt, Moses or TMX into OUT/documents/",
-        "read raw files (JSONL, CSV, TSV, text, Moses, TMX) into the documents table OUT/documents/part-NNNNN.parquet",
+        "read JSONL, CSV, TSV, txt, Moses, TMX or Parquet into OUT/documents/",
+        "read raw files (JSONL, CSV, TSV, text, Moses, TMX, Parquet; .gz .bz2 .xz .zst decompressed) into the documents table"
+        " OUT/documents/part-NNNNN.parquet, in bounded memory, in this process or on a cluster's workers",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders (a folder of article.fr.txt, article.vi.txt ...)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files, folders or globs, local or URLs (a folder of article.fr.txt, article.vi.txt ...)")
     p.add_argument("out", metavar="OUT", help="output folder or URL; the documents land in OUT/documents/")
     p.add_argument(
         "--format",
-        choices=("jsonl", "csv", "tsv", "txt", "moses", "tmx"),
-        help="input format (default: from each file's suffix); moses = line-parallel files news.fr, news.vi, one group",
+        choices=FORMATS,
+        help="input format (default: from each file's suffix, after a compression suffix); moses = line-parallel files news.fr, news.vi, one group",
+    )
+    p.add_argument(
+        "--map", metavar="TARGET=SOURCE,...", help="documents columns from input columns, comma-separated, e.g. text=content,doc_id=id,lang=language"
     )
     p.add_argument("--shard-size", type=float, default=64.0, metavar="MB", help="MB (10^6 bytes) of UTF-8 text per shard, a float (default 64)")
     p.add_argument(
-        "--detect-lang", action="store_true", help="detect the language of documents that have none, among the configured languages (needs polycorpus[detect])"
+        "--detect-lang",
+        action="store_true",
+        help="detect the language of documents that have none, among all the detector knows (needs polycorpus[detect])",
     )
+    p.add_argument("--default-lang", metavar="LANG", help="with --detect-lang: the language of documents the detector is not confident about")
     p.add_argument("--skip-bad", action="store_true", help="write bad records to OUT/errors/ and go on, instead of stopping at the first")
     p.add_argument("--dedupe", action="store_true", help="drop (and count) documents whose doc_id was seen before, instead of refusing them")
     p.add_argument("--overwrite", action="store_true", help="replace the documents of a non-empty OUT")
-    _add_config(p, "; its languages restrict --detect-lang")
-    p.set_defaults(func=cmd_ingest)
+    _add_config(p, "; its cluster section serves --cluster")
+    p.add_argument("--cluster", choices=configuration.CLUSTER_TYPES, help="read the inputs on a cluster's workers, as `run` does (default: this process)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (implies --cluster local unless the config says otherwise)")
+    p.add_argument("--scheduler-address", metavar="ADDR", help="address of a running Dask scheduler (implies --cluster address)")
+    p.add_argument("--scheduler-file", metavar="F", help="scheduler file of a running Dask scheduler (implies --cluster address)")
+    p.set_defaults(func=cmd_ingest, tasks=None, hard_wrapped=False)
 
     p = _command(
         sub,

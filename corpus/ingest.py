@@ -1,7 +1,22 @@
 """Turn raw inputs into `OUT/documents/part-NNNNN.parquet`: NFC text, stable ids, groups kept in one shard.
 
+Ingest streams, so its memory does not grow with the input (a grace hash partitioning, as in
+DeWitt et al. 1984, "Implementation techniques for main memory database systems"):
+
+1. **Read** (one call of `read_input` per input file, in parallel on a cluster): records are
+   validated and written, in batches, to one of P spill partitions by a hash of their group
+   (group_id, or doc_id for a document without one) under `OUT/.ingest/`, and their doc_ids to a
+   Parquet id list. P is the estimated input size over `partition_bytes` (at least 64 MB).
+2. **Check**: DuckDB finds repeated doc_ids in the id lists (exact, spilling to disk as it needs).
+3. **Write** (one call of `write_partition` per partition, in parallel on a cluster): a partition's
+   rows are read back, ordered by their group's first record, then by record, and cut into shards
+   of about `--shard-size` MB that never split a group.
+4. The shards are renamed into `OUT/documents/` in partition order, so `documents/` appears only
+   once every shard is written: a failed ingest leaves none.
+
 The same input always gives the same ids and the same shards: a derived doc_id hashes the source
-file name, the record number and the language, and shards are cut in input order.
+file name, the record number and the language; partitions and the order inside them depend only on
+the input. Input smaller than one partition gives the shards of a plain in-order cut.
 """
 
 from __future__ import annotations
@@ -9,23 +24,44 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import fsspec
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from corpus.readers import BadRecord, Record, detect_format, read
+from corpus.readers import COMPRESSIONS, BadRecord, Record, detect_format, input_files, read
 from corpus.records import ErrorRow
-from corpus.schemas import to_table
+from corpus.schemas import SCHEMAS, validate
 from corpus.storage import Location
 
 log = logging.getLogger(__name__)
 
 LANG_CODE = re.compile(r"^[a-z]{2}$")
 _TEXT_FIELDS = ("doc_id", "group_id", "lang", "title", "text", "source")
+SPILL_DIR = ".ingest"
+PARTITION_BYTES = 64_000_000  # text bytes a spill partition aims at: what one write_partition holds in memory
+# One open spill file per partition per input being read: past 1,024 partitions (64 GB of input at the
+# defaults) partitions grow instead, and with them the memory of a write_partition.
+MAX_PARTITIONS = 1024
+_BUFFER_BYTES = 16_000_000  # rows buffered by one read_input over all its partitions before they are written
+_COMPRESSION_RATIO = 4  # assumed for a compressed input's size estimate
+_SPILL_SCHEMA = SCHEMAS["documents"].append(pa.field("size", pa.int64())).append(pa.field("seq", pa.int64())).append(pa.field("gkey", pa.string()))
+_IDS_SCHEMA = pa.schema([_SPILL_SCHEMA.field("doc_id"), _SPILL_SCHEMA.field("seq")])
+_SEQ_BITS = 40  # seq = input index << 40 | record ordinal: unique and in input order
+# A mapper calls fn(*args) for every args tuple and returns the results in order, raising the first failure.
+Mapper = Callable[[Callable[..., Any], Sequence[tuple]], list[Any]]
 
 
 class IngestError(ValueError):
@@ -34,12 +70,43 @@ class IngestError(ValueError):
 
 @dataclass
 class IngestResult:
-    """What ingest wrote: counts per shard and of skipped or deduplicated records."""
+    """What ingest wrote: counts of documents, shards, skipped or deduplicated records, and detected languages."""
 
     documents: int = 0
     shards: list[str] = field(default_factory=list)
     skipped: int = 0
     duplicates: int = 0
+    detected: dict[str, int] = field(default_factory=dict)
+    uncertain: int = 0
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What every `read_input` call needs (picklable: it travels to cluster workers).
+
+    `detect_lang(text)` returns an ISO 639-1 code, or None below its confidence; `default_lang` then
+    stands in, else the document becomes an errors row.
+    """
+
+    spill: str
+    partitions: int
+    column_map: dict[str, str] = field(default_factory=dict)
+    detect_lang: Callable[[str], str | None] | None = None
+    default_lang: str | None = None
+    skip_bad: bool = False
+
+
+@dataclass
+class InputSummary:
+    """What `read_input` did with one input file: rows spilled, error rows, and the first failure without --skip-bad."""
+
+    documents: int = 0
+    errors: list[dict] = field(default_factory=list)
+    failure: str | None = None
+    no_lang: int = 0
+    no_lang_examples: list[str] = field(default_factory=list)
+    detected: Counter = field(default_factory=Counter)
+    uncertain: int = 0
 
 
 def derive_doc_id(source_file: str, number: int, lang: str | None) -> str:
@@ -48,8 +115,17 @@ def derive_doc_id(source_file: str, number: int, lang: str | None) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
+def _utf8(record: Record, name: str, value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRecord(
+            record.file, record.number, f"{name} holds {value[exc.start]!r}, a lone surrogate that is not Unicode text (often a broken JSON \\u escape)"
+        ) from None
+
+
 def _document(record: Record) -> dict:
-    """Validate one record and turn it into a documents row (text NFC-normalized)."""
+    """Validate one record and turn it into a documents row (text NFC-normalized) plus "size", its text's UTF-8 bytes."""
     fields = record.fields
     for name in _TEXT_FIELDS:
         value = fields.get(name)
@@ -58,6 +134,8 @@ def _document(record: Record) -> dict:
                 fields[name] = str(value)
                 continue
             raise BadRecord(record.file, record.number, f"column {name!r} must be a string, got {type(value).__name__}")
+        if value is not None and name != "text":
+            _utf8(record, f"column {name!r}", value)
     if "text" not in fields or fields["text"] is None:
         raise BadRecord(record.file, record.number, "missing required column 'text'")
     lang = fields.get("lang")
@@ -65,15 +143,25 @@ def _document(record: Record) -> dict:
         lang = lang.strip().lower()
         if not LANG_CODE.match(lang):
             raise BadRecord(record.file, record.number, f"lang {lang!r} is not an ISO 639-1 code (two letters, e.g. 'fr')")
+    meta = json.dumps(record.meta, ensure_ascii=False, sort_keys=True, default=str) if record.meta else None
+    if meta is not None:
+        _utf8(record, "meta", meta)
     nfc = lambda s: unicodedata.normalize("NFC", s) if s is not None else None  # noqa: E731
+    text = nfc(fields["text"])
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        _utf8(record, "column 'text'", fields["text"])
+        raise
     return {
         "doc_id": fields.get("doc_id") or derive_doc_id(record.file, record.number, lang),
         "group_id": fields.get("group_id"),
         "lang": lang,
         "title": nfc(fields.get("title")),
-        "text": nfc(fields["text"]),
+        "text": text,
         "source": fields.get("source") or os.path.basename(record.file),
-        "meta": json.dumps(record.meta, ensure_ascii=False, sort_keys=True) if record.meta else None,
+        "meta": meta,
+        "size": size,
     }
 
 
@@ -81,24 +169,215 @@ def _error_row(exc: BadRecord) -> dict:
     return ErrorRow(None, "ingest", "ingest", "BadRecord", str(exc)).row()
 
 
-def plan_shards(docs: list[dict], shard_bytes: int) -> list[list[dict]]:
-    """Cut documents into shards of about `shard_bytes` of UTF-8 text, never splitting a group."""
-    groups: dict[str, list[dict]] = {}
-    for doc in docs:
-        groups.setdefault(doc["group_id"] or "\x00" + doc["doc_id"], []).append(doc)
-    shards: list[list[dict]] = []
-    current: list[dict] = []
-    size = 0
-    for members in groups.values():
-        group_size = sum(len(d["text"].encode()) for d in members)
-        if current and size + group_size > shard_bytes:
-            shards.append(current)
-            current, size = [], 0
-        current.extend(members)
+def partition_of(group_key: str, partitions: int) -> int:
+    """The spill partition of a group: CRC-32 of its key modulo the partition count (stable across processes)."""
+    return zlib.crc32(group_key.encode("utf-8")) % partitions
+
+
+class _Spill:
+    """One input file's rows, buffered per partition as columns and appended as Arrow IPC batches to
+    `in-NNNNNN/p-NNNNN.arrow`; their doc_ids and seqs also go to `ids/in-NNNNNN.parquet`."""
+
+    def __init__(self, options: ReadOptions, index: int) -> None:
+        self.spill = Location(options.spill)
+        self.index = index
+        self.partitions = options.partitions
+        self.flush_bytes = max(_BUFFER_BYTES // self.partitions, 1 << 16)
+        self.buffers: dict[int, dict[str, list]] = {}
+        self.sizes: Counter = Counter()
+        self.writers: dict[int, tuple[Any, Any]] = {}
+        self.id_sink: Any = None
+        self.id_writer: pq.ParquetWriter | None = None
+
+    def add(self, row: dict, seq: int) -> None:
+        """Buffer one spill row (documents columns and "size") as record `seq`."""
+        gkey = row["group_id"] if row["group_id"] is not None else "\x00" + row["doc_id"]
+        part = partition_of(gkey, self.partitions)
+        columns = self.buffers.get(part)
+        if columns is None:
+            columns = self.buffers[part] = {name: [] for name in _SPILL_SCHEMA.names}
+        for name, value in row.items():
+            columns[name].append(value)
+        columns["seq"].append(seq)
+        columns["gkey"].append(gkey)
+        self.sizes[part] += row["size"] + 100
+        if self.sizes[part] >= self.flush_bytes:
+            self._flush(part)
+
+    def _flush(self, part: int) -> None:
+        columns = self.buffers.pop(part, None)
+        self.sizes[part] = 0
+        if not columns or not columns["seq"]:
+            return
+        if part not in self.writers:
+            folder = f"in-{self.index:06d}"
+            self.spill.fs.makedirs(self.spill.path(folder), exist_ok=True)
+            sink = self.spill.fs.open(self.spill.path(folder, f"p-{part:05d}.arrow"), "wb")
+            self.writers[part] = (sink, pa.ipc.new_file(sink, _SPILL_SCHEMA))
+        batch = pa.RecordBatch.from_pydict(columns, schema=_SPILL_SCHEMA)
+        self.writers[part][1].write_batch(batch)
+        if self.id_writer is None:
+            self.spill.fs.makedirs(self.spill.path("ids"), exist_ok=True)
+            self.id_sink = self.spill.fs.open(self.spill.path("ids", f"in-{self.index:06d}.parquet"), "wb")
+            self.id_writer = pq.ParquetWriter(self.id_sink, _IDS_SCHEMA)
+        self.id_writer.write_batch(batch.select(_IDS_SCHEMA.names))
+
+    def close(self) -> None:
+        for part in sorted(self.buffers):
+            self._flush(part)
+        for sink, writer in self.writers.values():
+            writer.close()
+            sink.close()
+        if self.id_writer is not None:
+            self.id_writer.close()
+            self.id_sink.close()
+
+
+def _allow_open_files(count: int) -> None:
+    """Raise this process's soft limit of open files to `count` if it is lower (up to the hard limit)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count if hard == resource.RLIM_INFINITY else min(count, hard), hard))
+
+
+def read_input(index: int, path: str, fmt: str, options: ReadOptions) -> InputSummary:
+    """Step 1 for one input file: validate its records and spill them into the partitions under `options.spill`.
+
+    Runs anywhere (a cluster worker reads the file itself). Without `skip_bad` it stops at the first
+    bad record and returns its message as `failure`; with it, bad records become error rows.
+    """
+    summary = InputSummary()
+    _allow_open_files(options.partitions + 64)
+    spill = _Spill(options, index)
+    ordinal = 0
+    try:
+        for item in read(path, fmt, options.column_map):
+            ordinal += 1
+            try:
+                if isinstance(item, BadRecord):
+                    raise item
+                doc = _document(item)
+            except BadRecord as exc:
+                if not options.skip_bad:
+                    summary.failure = f"{exc}; fix it or pass --skip-bad to log it in OUT/errors/"
+                    break
+                summary.errors.append(_error_row(exc))
+                continue
+            if doc["lang"] is None and not _fill_language(doc, item, options, summary):
+                continue
+            spill.add(doc, index << _SEQ_BITS | ordinal)
+            summary.documents += 1
+    except BadRecord as exc:  # the whole file
+        if not options.skip_bad:
+            summary.failure = f"{exc}; fix it or pass --skip-bad to log it in OUT/errors/"
+        else:
+            summary.errors.append(_error_row(exc))
+    finally:
+        spill.close()
+    return summary
+
+
+def _fill_language(doc: dict, record: Record, options: ReadOptions, summary: InputSummary) -> bool:
+    """Give a document without a language the detected one (or the default); False when it has none."""
+    if options.detect_lang is None:
+        summary.no_lang += 1
+        if len(summary.no_lang_examples) < 10:
+            summary.no_lang_examples.append(f"{doc['doc_id']} ({doc['source']})")
+        return False
+    lang = options.detect_lang(doc["text"])
+    if lang is not None:
+        summary.detected[lang] += 1
+    else:
+        lang = options.default_lang
+    if lang is None:
+        summary.uncertain += 1
+        message = (
+            f"{record.file}:{record.number}: the language detector is not confident about document {doc['doc_id']}; add a 'lang' column or pass --default-lang"
+        )
+        summary.errors.append(ErrorRow(doc["doc_id"], "ingest", "ingest", "LanguageUncertain", message).row())
+        return False
+    doc["lang"] = lang
+    return True
+
+
+def _order(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For rows given in record order: the row order by group (first record first), then record; each group's rows and text bytes."""
+    groups = pc.unique(table.column("gkey"))
+    rank = pc.index_in(table.column("gkey"), value_set=groups).to_numpy()
+    sizes = table.column("size").to_numpy()
+    return np.argsort(rank, kind="stable"), np.bincount(rank, minlength=len(groups)), np.bincount(rank, weights=sizes, minlength=len(groups))
+
+
+def cut_shards(group_bytes: Iterable[int], shard_bytes: int) -> list[int]:
+    """How many consecutive groups go into each shard: about `shard_bytes` of text each, a group never split."""
+    counts: list[int] = []
+    size = count = 0
+    for group_size in group_bytes:
+        if count and size + group_size > shard_bytes:
+            counts.append(count)
+            size = count = 0
+        count += 1
         size += group_size
-    if current:
-        shards.append(current)
-    return shards
+    if count:
+        counts.append(count)
+    return counts
+
+
+def write_partition(part: int, spill_url: str, shard_bytes: int) -> int:
+    """Step 3 for one partition: order its rows, cut them into shards and write them to `.ingest/shards/`; the shard count.
+
+    Holds the partition and one shard in memory.
+    """
+    spill = Location(spill_url)
+    tables = []
+    for path in sorted(spill.fs.glob(spill.path("in-*", f"p-{part:05d}.arrow"))):
+        with spill.fs.open(path, "rb") as handle:
+            tables.append(pa.ipc.open_file(handle).read_all())
+    if not tables:
+        return 0
+    table = pa.concat_tables(tables)  # in record order: inputs by index, each in its order
+    del tables
+    if spill.exists("dropped.parquet"):
+        dropped = spill.read_table("dropped.parquet").column("seq")
+        table = table.filter(pc.invert(pc.is_in(table.column("seq"), value_set=dropped)))
+    if not table.num_rows:
+        return 0
+    order, group_rows, group_bytes = _order(table)
+    table = table.select(SCHEMAS["documents"].names).combine_chunks()  # a take from one chunk is several times faster
+    bounds = np.concatenate([[0], np.cumsum(group_rows)])
+    first = 0
+    shards = cut_shards(group_bytes.tolist(), shard_bytes)
+    spill.fs.makedirs(spill.path("shards"), exist_ok=True)
+    for number, groups in enumerate(shards):
+        rows = order[bounds[first] : bounds[first + groups]]
+        shard = validate("documents", table.take(pa.array(rows)))
+        with spill.fs.open(spill.path("shards", f"p-{part:05d}-{number:05d}.parquet"), "wb") as sink:
+            pq.write_table(shard, sink, compression="zstd")  # as Location.write_table, without a copy in memory
+        first += groups
+    return len(shards)
+
+
+def estimate_bytes(files: Sequence[tuple[str, str]]) -> int:
+    """The input's size in bytes as read: file sizes, compressed ones times 4, Parquet's uncompressed size."""
+    total = 0
+    for path, fmt in files:
+        fs, root = fsspec.core.url_to_fs(path)
+        if fmt == "parquet":
+            with fs.open(root, "rb") as handle:
+                metadata = pq.ParquetFile(handle).metadata
+            total += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+            continue
+        size = fs.size(root) or 0
+        compressed = root.rsplit(".", 1)[-1].lower() in COMPRESSIONS
+        total += size * _COMPRESSION_RATIO if compressed else size
+    return total
+
+
+def in_process(fn: Callable[..., Any], items: Sequence[tuple]) -> list[Any]:
+    """The default mapper: every call in this process, in order."""
+    return [fn(*item) for item in items]
 
 
 def ingest(
@@ -110,76 +389,111 @@ def ingest(
     skip_bad: bool = False,
     dedupe: bool = False,
     overwrite: bool = False,
+    column_map: dict[str, str] | None = None,
+    default_lang: str | None = None,
+    mapper: Mapper = in_process,
+    partition_bytes: int = PARTITION_BYTES,
 ) -> IngestResult:
-    """Read every input, validate, assign ids and write the documents shards (and ingest errors) under `out`."""
+    """Read every input, validate, assign ids and write the documents shards (and ingest errors) under `out`.
+
+    `mapper` runs the per-file and per-partition steps (`read_input`, `write_partition`): in this
+    process by default, or on a cluster's workers (cluster/ingest_jobs.py); the result is the same.
+    Memory is bounded by about three partitions' text (`partition_bytes` or the shard size, whichever
+    is larger), not by the input; the spill under `out/.ingest/` takes about the input's size on
+    disk. Raises IngestError naming the file and line, or the documents, and what to do; nothing is
+    left under `out/documents` then.
+    """
     if shard_size_mb <= 0:
         raise IngestError(f"--shard-size must be positive, got {shard_size_mb}")
+    shard_bytes = int(shard_size_mb * 1_000_000)
     target = Location(out)
     if not target.is_empty():
         if not overwrite:
             raise IngestError(f"{out} is not empty; choose another folder or pass --overwrite")
+        for name in ("documents", "errors", SPILL_DIR):
+            target.remove(name)
+    files = _input_files(inputs, fmt)
+    partitions = min(MAX_PARTITIONS, max(1, math.ceil(estimate_bytes(files) / max(partition_bytes, shard_bytes))))
+    spill_url = target.url.rstrip("/") + "/" + SPILL_DIR
+    options = ReadOptions(spill_url, partitions, dict(column_map or {}), detect_lang, default_lang, skip_bad)
+    spill = Location(spill_url)
+    try:
+        summaries = mapper(read_input, [(index, path, file_fmt, options) for index, (path, file_fmt) in enumerate(files)])
+        result = _check_reads(summaries)
+        result.duplicates = _find_duplicates(spill, dedupe)
+        if not result.documents - result.duplicates:
+            raise IngestError("no documents were read from the input")
+        counts = mapper(write_partition, [(part, spill_url, shard_bytes) for part in range(partitions)])
+        target.makedirs("documents")
+        for part, count in enumerate(counts):
+            for number in range(count):
+                name = f"part-{len(result.shards):05d}.parquet"
+                target.fs.mv(spill.path("shards", f"p-{part:05d}-{number:05d}.parquet"), target.path("documents", name))
+                result.shards.append(name)
+        errors = [row for summary in summaries for row in summary.errors]
+        if errors:
+            target.write_table("errors", pa.Table.from_pylist(errors), "errors", "part-ingest.parquet")
+        result.documents -= result.duplicates
+        return result
+    except BaseException:
         target.remove("documents")
-        target.remove("errors")
-    result = IngestResult()
-    docs: list[dict] = []
-    errors: list[dict] = []
+        raise
+    finally:
+        target.remove(SPILL_DIR)
+
+
+def _input_files(inputs: Iterable[str], fmt: str | None) -> list[tuple[str, str]]:
+    files = []
     for path in inputs:
         try:
-            items = list(read(path, fmt or detect_format(path)))
+            file_fmt = fmt or detect_format(path)
+            files += [(file, file_fmt) for file in input_files(path, file_fmt)]
         except BadRecord as exc:
-            items = [exc]
-        for item in items:
-            try:
-                if isinstance(item, BadRecord):
-                    raise item
-                docs.append(_document(item))
-            except BadRecord as exc:
-                if not skip_bad:
-                    raise IngestError(f"{exc}; fix it or pass --skip-bad to log it in OUT/errors/") from None
-                errors.append(_error_row(exc))
-    _fill_languages(docs, detect_lang)
-    docs = _check_duplicates(docs, dedupe, result)
-    if not docs:
-        raise IngestError("no documents were read from the input")
-    target.makedirs("documents")
-    for number, shard in enumerate(plan_shards(docs, int(shard_size_mb * 1_000_000))):
-        name = f"part-{number:05d}.parquet"
-        target.write_table("documents", to_table("documents", shard), "documents", name)
-        result.shards.append(name)
-        result.documents += len(shard)
-    if errors:
-        target.write_table("errors", pa.Table.from_pylist(errors), "errors", "part-ingest.parquet")
-    result.skipped = len(errors)
-    return result
+            raise IngestError(f"{exc}") from None
+    return files
 
 
-def _fill_languages(docs: list[dict], detect_lang: Callable[[str], str | None] | None) -> None:
-    missing = [d for d in docs if d["lang"] is None]
-    if detect_lang is not None:
-        for doc in missing:
-            doc["lang"] = detect_lang(doc["text"])
-        missing = [d for d in missing if d["lang"] is None]
+def _check_reads(summaries: list[InputSummary]) -> IngestResult:
+    failures = [s.failure for s in summaries if s.failure]
+    if failures:
+        raise IngestError(failures[0])
+    missing = sum(s.no_lang for s in summaries)
     if missing:
-        named = ", ".join(f"{d['doc_id']} ({d['source']})" for d in missing[:10])
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        hint = "" if detect_lang else ", or pass --detect-lang"
-        raise IngestError(f"{len(missing)} documents have no language: {named}{more}; add a 'lang' column{hint}")
+        examples = [e for s in summaries for e in s.no_lang_examples][:10]
+        more = f" and {missing - len(examples)} more" if missing > len(examples) else ""
+        raise IngestError(f"{missing} documents have no language: {', '.join(examples)}{more}; add a 'lang' column, or pass --detect-lang")
+    detected: Counter = Counter()
+    for s in summaries:
+        detected.update(s.detected)
+    return IngestResult(
+        documents=sum(s.documents for s in summaries),
+        skipped=sum(len(s.errors) for s in summaries) - sum(s.uncertain for s in summaries),
+        detected=dict(sorted(detected.items())),
+        uncertain=sum(s.uncertain for s in summaries),
+    )
 
 
-def _check_duplicates(docs: list[dict], dedupe: bool, result: IngestResult) -> list[dict]:
-    seen: set[str] = set()
-    kept: list[dict] = []
-    duplicates: list[str] = []
-    for doc in docs:
-        if doc["doc_id"] in seen:
-            duplicates.append(doc["doc_id"])
-            continue
-        seen.add(doc["doc_id"])
-        kept.append(doc)
-    if duplicates and not dedupe:
-        shown = ", ".join(sorted(set(duplicates))[:10])
-        raise IngestError(f"{len(duplicates)} duplicate doc_id values ({shown}); make them unique or pass --dedupe")
-    if duplicates:
-        log.warning("--dedupe dropped %d documents with a doc_id seen before", len(duplicates))
-    result.duplicates = len(duplicates)
-    return kept
+def _find_duplicates(spill: Location, dedupe: bool) -> int:
+    """Count repeated doc_ids (DuckDB over the id lists, spilling to disk); with `dedupe` mark all but the first for dropping."""
+    import duckdb
+
+    ids = spill.path("ids", "*.parquet")
+    if not spill.fs.glob(ids):
+        return 0
+    temp = spill.path("duckdb") if spill.is_local else tempfile.gettempdir()
+    with duckdb.connect(config={"memory_limit": "256MB", "threads": 1, "temp_directory": temp}) as db:
+        if not spill.is_local:
+            db.register_filesystem(spill.fs)
+        repeated = (
+            """SELECT doc_id, seq FROM (SELECT doc_id, seq, row_number() OVER (PARTITION BY doc_id ORDER BY seq) AS n FROM read_parquet(?)) WHERE n > 1"""
+        )
+        [(count,)] = db.execute(f"SELECT count(*) FROM ({repeated})", [ids]).fetchall()
+        if not count:
+            return 0
+        if not dedupe:
+            shown = ", ".join(r[0] for r in db.execute(f"SELECT DISTINCT doc_id FROM ({repeated}) ORDER BY doc_id LIMIT 10", [ids]).fetchall())
+            raise IngestError(f"{count} duplicate doc_id values ({shown}); make them unique or pass --dedupe")
+        target = spill.path("dropped.parquet") if spill.is_local else spill.url.rstrip("/") + "/dropped.parquet"
+        db.execute(f"COPY (SELECT seq FROM ({repeated}) ORDER BY seq) TO '{target}' (FORMAT parquet)", [ids])
+    log.warning("--dedupe dropped %d documents with a doc_id seen before", count)
+    return count

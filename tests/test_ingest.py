@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -148,3 +149,85 @@ def test_detect_lang_fills_missing_languages(tmp_path: Path) -> None:
     )
     assert polycorpus("ingest", src, tmp_path / "out", "--detect-lang") == 0
     assert [d["lang"] for d in _docs(tmp_path / "out")] == ["fr", "vi"]
+
+
+def _two_files_far_apart(tmp_path: Path, groups: int = 40) -> list[str]:
+    """The fr and vi members of each group in two files, the vi file in reverse order."""
+    fr, vi = tmp_path / "news.fr.jsonl", tmp_path / "news.vi.jsonl"
+    fr.write_text(
+        "".join(json.dumps({"group_id": f"g{g}", "lang": "fr", "text": f"Article {g}. " * (5 + g % 7)}) + "\n" for g in range(groups)), encoding="utf-8"
+    )
+    vi.write_text(
+        "".join(json.dumps({"group_id": f"g{g}", "lang": "vi", "text": f"Bài {g}. " * (5 + g % 5)}) + "\n" for g in reversed(range(groups))), encoding="utf-8"
+    )
+    return [str(fr), str(vi)]
+
+
+def _shards(out: Path) -> dict[str, pa.Table]:
+    return {p.name: pq.read_table(p) for p in sorted((out / "documents").glob("*.parquet"))}
+
+
+def test_group_members_far_apart_in_two_files_land_in_one_shard(tmp_path: Path) -> None:
+    inputs = _two_files_far_apart(tmp_path)
+    result = ingest(inputs, str(tmp_path / "out"), shard_size_mb=0.0005, partition_bytes=1500)
+    shards = _shards(tmp_path / "out")
+    assert result.documents == 80 and len(shards) == len(result.shards) > 4
+    shard_of: dict[str, set[str]] = {}
+    for name, table in shards.items():
+        for group, lang in zip(table.column("group_id").to_pylist(), table.column("lang").to_pylist()):
+            shard_of.setdefault(group, set()).add(name)
+            assert lang in ("fr", "vi")
+    assert len(shard_of) == 40 and all(len(names) == 1 for names in shard_of.values())
+    assert not (tmp_path / "out" / ".ingest").exists()
+    again = ingest(inputs, str(tmp_path / "again"), shard_size_mb=0.0005, partition_bytes=1500)
+    assert again.shards == result.shards and all(t.equals(_shards(tmp_path / "again")[n]) for n, t in shards.items())
+
+
+def test_parallel_ingest_equals_one_process(tmp_path: Path) -> None:
+    from cluster.config import load
+    from cluster.ingest_jobs import cluster_mapper
+
+    inputs = _two_files_far_apart(tmp_path)
+    ingest(inputs, str(tmp_path / "one"), shard_size_mb=0.0005, partition_bytes=1500)
+    expected = _shards(tmp_path / "one")
+    for kind in ("local", "sync"):
+        with cluster_mapper(load(None, {"cluster": {"type": kind, "n_workers": 2}}).cluster) as mapper:
+            ingest(inputs, str(tmp_path / kind), shard_size_mb=0.0005, partition_bytes=1500, mapper=mapper)
+        got = _shards(tmp_path / kind)
+        assert list(got) == list(expected) and all(got[n].equals(expected[n]) for n in expected), kind
+    assert polycorpus("ingest", *inputs, tmp_path / "cli", "--cluster", "sync") == 0
+    assert polycorpus("ingest", *inputs, tmp_path / "cli-one") == 0
+    assert read_dir(tmp_path / "cli" / "documents").equals(read_dir(tmp_path / "cli-one" / "documents"))
+
+
+def test_dedupe_across_partitions_keeps_the_first(tmp_path: Path) -> None:
+    inputs = _two_files_far_apart(tmp_path, groups=10)
+    extra = tmp_path / "repeat.jsonl"
+    extra.write_text("".join(json.dumps({"doc_id": f"d{i % 3}", "lang": "en", "text": f"Copy {i}."}) + "\n" for i in range(9)), encoding="utf-8")
+    with pytest.raises(IngestError, match=r"6 duplicate doc_id values \(d0, d1, d2\)"):
+        ingest([*inputs, str(extra)], str(tmp_path / "strict"), partition_bytes=300)
+    assert not (tmp_path / "strict" / "documents").exists()
+    result = ingest([*inputs, str(extra)], str(tmp_path / "out"), dedupe=True, partition_bytes=300)
+    copies = sorted(d["text"] for d in _docs(tmp_path / "out") if d["lang"] == "en")
+    assert result.duplicates == 6 and result.documents == 23 and copies == ["Copy 0.", "Copy 1.", "Copy 2."]
+
+
+def test_detect_lang_keeps_unconfigured_languages_and_flags_short_text(tmp_path: Path, caplog) -> None:
+    src = tmp_path / "nolang.jsonl"
+    src.write_text(
+        json.dumps({"doc_id": "de1", "text": "Die Programmierer verdienen in diesem Jahr ein Vermögen."})
+        + "\n"
+        + json.dumps({"doc_id": "short", "text": "ok"})
+        + "\n"
+        + json.dumps({"doc_id": "fr1", "text": "Le marché de l'intelligence artificielle connaît une valorisation record."})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert polycorpus("ingest", src, tmp_path / "out", "--detect-lang") == 0
+    assert [(d["doc_id"], d["lang"]) for d in _docs(tmp_path / "out")] == [("de1", "de"), ("fr1", "fr")]
+    [row] = read_dir(tmp_path / "out" / "errors").to_pylist()
+    assert row["doc_id"] == "short" and row["error_type"] == "LanguageUncertain" and "nolang.jsonl:2" in row["message"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("1 documents were detected as languages that are not configured (de 1)" in w for w in warnings)
+    assert polycorpus("ingest", src, tmp_path / "default", "--detect-lang", "--default-lang", "en") == 0
+    assert [d["lang"] for d in _docs(tmp_path / "default")] == ["de", "en", "fr"]
