@@ -84,7 +84,7 @@ def generate(folder: Path, total_bytes: int, seed: int = 5) -> list[Path]:
         lang: [" ".join(rng.choice(words) for _ in range(rng.randint(6, 16))).capitalize() + "." for _ in range(4000)]
         for lang, words in (("fr", _FR), ("vi", _VI))
     }
-    groups = max(1, total_bytes // 4400)
+    groups = max(1, total_bytes // 3800)
     paths = []
     for lang in ("fr", "vi"):
         order = list(range(groups))
@@ -138,6 +138,7 @@ def main() -> None:
             for size, workers in configs:
                 result = run_ingest(corpora[size], root / "out", workers)
                 megabytes = sum(p.stat().st_size for p in corpora[size]) / 1e6
+                result["input_mb"] = megabytes
                 result["mb_per_s"] = megabytes / result["seconds"]
                 result["mb_per_cpu_s"] = megabytes / result["cpu_seconds"]
                 runs[(size, workers)].append(result)
@@ -149,6 +150,7 @@ def main() -> None:
         rows.append(
             {
                 "input_gb": size,
+                "input_mb": results[0]["input_mb"],
                 "workers": workers or None,
                 "runs": len(results),
                 "median_seconds": statistics.median(r["seconds"] for r in results),
@@ -166,10 +168,10 @@ def main() -> None:
     parallel = [r for r in rows if r["workers"]]
     if parallel:
         summary["speedup_workers_over_one_process"] = parallel[0]["median_mb_per_s"] / one[parallel[0]["input_gb"]]["median_mb_per_s"]
-    print(f"{'input GB':>9} {'workers':>8} {'runs':>5} {'median s':>9} {'MB/s':>7} {'MB/CPU-s':>9} {'peak RSS MB':>12}")
+    print(f"{'input GB':>9} {'MB':>6} {'workers':>8} {'runs':>5} {'median s':>9} {'MB/s':>7} {'MB/CPU-s':>9} {'peak RSS MB':>12}")
     for r in rows:
         print(
-            f"{r['input_gb']:>9} {r['workers'] or '1 proc':>8} {r['runs']:>5} {r['median_seconds']:>9.1f} {r['median_mb_per_s']:>7.1f}"
+            f"{r['input_gb']:>9} {r['input_mb']:>6.0f} {r['workers'] or '1 proc':>8} {r['runs']:>5} {r['median_seconds']:>9.1f} {r['median_mb_per_s']:>7.1f}"
             f" {r['median_mb_per_cpu_s']:>9.1f} {r['median_peak_rss_mb']:>12.0f}"
         )
     for key, value in summary.items():

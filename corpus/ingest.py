@@ -476,24 +476,23 @@ def _check_reads(summaries: list[InputSummary]) -> IngestResult:
 def _find_duplicates(spill: Location, dedupe: bool) -> int:
     """Count repeated doc_ids (DuckDB over the id lists, spilling to disk); with `dedupe` mark all but the first for dropping."""
     import duckdb
+    import pyarrow.dataset as ds
 
-    ids = spill.path("ids", "*.parquet")
-    if not spill.fs.glob(ids):
+    if not spill.exists("ids"):
         return 0
     temp = spill.path("duckdb") if spill.is_local else tempfile.gettempdir()
-    with duckdb.connect(config={"memory_limit": "256MB", "threads": 1, "temp_directory": temp}) as db:
-        if not spill.is_local:
-            db.register_filesystem(spill.fs)
-        repeated = (
-            """SELECT doc_id, seq FROM (SELECT doc_id, seq, row_number() OVER (PARTITION BY doc_id ORDER BY seq) AS n FROM read_parquet(?)) WHERE n > 1"""
-        )
-        [(count,)] = db.execute(f"SELECT count(*) FROM ({repeated})", [ids]).fetchall()
+    with duckdb.connect(config={"memory_limit": "128MB", "threads": 1, "temp_directory": temp}) as db:
+        db.register("ids", ds.dataset(spill.path("ids"), filesystem=spill.fs, format="parquet"))
+        repeated = "SELECT doc_id, seq FROM (SELECT doc_id, seq, row_number() OVER (PARTITION BY doc_id ORDER BY seq) AS n FROM ids) WHERE n > 1"
+        [(count,)] = db.execute(f"SELECT count(*) FROM ({repeated})").fetchall()
         if not count:
             return 0
         if not dedupe:
-            shown = ", ".join(r[0] for r in db.execute(f"SELECT DISTINCT doc_id FROM ({repeated}) ORDER BY doc_id LIMIT 10", [ids]).fetchall())
+            shown = ", ".join(r[0] for r in db.execute(f"SELECT DISTINCT doc_id FROM ({repeated}) ORDER BY doc_id LIMIT 10").fetchall())
             raise IngestError(f"{count} duplicate doc_id values ({shown}); make them unique or pass --dedupe")
-        target = spill.path("dropped.parquet") if spill.is_local else spill.url.rstrip("/") + "/dropped.parquet"
-        db.execute(f"COPY (SELECT seq FROM ({repeated}) ORDER BY seq) TO '{target}' (FORMAT parquet)", [ids])
+        reader = db.execute(f"SELECT seq FROM ({repeated}) ORDER BY seq").to_arrow_reader()
+        with spill.fs.open(spill.path("dropped.parquet"), "wb") as sink, pq.ParquetWriter(sink, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
     log.warning("--dedupe dropped %d documents with a doc_id seen before", count)
     return count

@@ -103,11 +103,11 @@ def input_files(path: str, fmt: str) -> list[str]:
     if any(ch in path for ch in "*?[") or (fmt in ("txt", "parquet") and _is_dir(path)):
         files = _listing(path, "." + fmt)
         if not files:
-            raise BadRecord(path, None, f"no .{fmt} files there")
+            raise BadRecord(path, None, f"no .{fmt} files there; check the path, or pass --format")
         return files
     fs, root = fsspec.core.url_to_fs(path)
     if not fs.exists(root):
-        raise BadRecord(path, None, "no such file or folder")
+        raise BadRecord(path, None, "no such file or folder; check the path")
     return [path]
 
 
@@ -127,7 +127,7 @@ def read(path: str, fmt: str, column_map: dict[str, str] | None = None) -> Itera
     try:
         yield from readers[fmt](path, fmt, column_map or {})
     except FileNotFoundError:
-        raise BadRecord(path, None, "no such file or folder") from None
+        raise BadRecord(path, None, "no such file or folder; check the path") from None
     except (EOFError, OSError, ValueError, lzma.LZMAError, zstandard.ZstdError) as exc:  # a truncated or corrupt compressed stream
         if isinstance(exc, BadRecord):
             raise
