@@ -52,6 +52,15 @@ class BadRecord(ValueError):
         self.file, self.line, self.reason = file, line, message
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Bytes [start, end) of an uncompressed JSONL file, starting at the start of line `first_line`."""
+
+    start: int
+    end: int
+    first_line: int
+
+
 @dataclass
 class Record:
     """One raw document before validation: its fields, and the file and record number it came from."""
@@ -111,8 +120,9 @@ def input_files(path: str, fmt: str) -> list[str]:
     return [path]
 
 
-def read(path: str, fmt: str, column_map: dict[str, str] | None = None) -> Iterator[Record | BadRecord]:
-    """Records of one input file in format `fmt`; a bad record is yielded as a BadRecord so reading goes on.
+def read(path: str, fmt: str, column_map: dict[str, str] | None = None, chunk: Chunk | None = None) -> Iterator[Record | BadRecord]:
+    """Records of one input file in format `fmt`, or of one `chunk` of a JSONL file; a bad record is
+    yielded as a BadRecord so reading goes on.
 
     `column_map` maps documents columns to the input's keys ({"text": "content"}) for the keyed formats.
     A problem with the whole file (missing, unparseable) is raised instead.
@@ -125,7 +135,7 @@ def read(path: str, fmt: str, column_map: dict[str, str] | None = None) -> Itera
             yield from _txt(file, fmt, {})
         return
     try:
-        yield from readers[fmt](path, fmt, column_map or {})
+        yield from _jsonl(path, fmt, column_map or {}, chunk) if chunk is not None else readers[fmt](path, fmt, column_map or {})
     except FileNotFoundError:
         raise BadRecord(path, None, "no such file or folder; check the path") from None
     except (EOFError, OSError, ValueError, lzma.LZMAError, zstandard.ZstdError) as exc:  # a truncated or corrupt compressed stream
@@ -202,9 +212,53 @@ def _stdin_bytes() -> IO[bytes]:
     return io.BytesIO(buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "surrogateescape"))
 
 
-def _jsonl(path: str, fmt: str, column_map: dict[str, str]) -> Iterator[Record | BadRecord]:
+def splittable(path: str, fmt: str) -> bool:
+    """Whether `read` can read the file in chunks: uncompressed JSONL."""
+    name = path.rsplit("/", 1)[-1]
+    return fmt == "jsonl" and name.rpartition(".")[2].lower() not in COMPRESSIONS
+
+
+def chunk_bounds(path: str, chunk_bytes: int) -> list[tuple[int, int]]:
+    """Byte ranges of about `chunk_bytes` covering a splittable file, each starting at the start of a line."""
+    fs, root = fsspec.core.url_to_fs(path)
+    size = fs.size(root)
+    bounds = [0]
     with _open(path) as handle:
-        for number, raw_line in enumerate(handle, start=1):
+        while bounds[-1] + chunk_bytes < size:
+            handle.seek(bounds[-1] + chunk_bytes)
+            handle.readline()  # to the end of the line holding the offset
+            if handle.tell() >= size:
+                break
+            bounds.append(handle.tell())
+    return list(zip(bounds, bounds[1:] + [size]))
+
+
+def count_lines(path: str, start: int, end: int) -> int:
+    """The number of "\\n" in bytes [start, end) of a file."""
+    count = 0
+    with _open(path) as handle:
+        handle.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            block = handle.read(min(remaining, _READ_BUFFER * 4))
+            if not block:
+                break
+            count += block.count(b"\n")
+            remaining -= len(block)
+    return count
+
+
+def _jsonl(path: str, fmt: str, column_map: dict[str, str], chunk: Chunk | None = None) -> Iterator[Record | BadRecord]:
+    with _open(path) as handle:
+        remaining = None
+        if chunk is not None:
+            handle.seek(chunk.start)
+            remaining = chunk.end - chunk.start
+        for number, raw_line in enumerate(handle, start=chunk.first_line if chunk else 1):
+            if remaining is not None:
+                if remaining <= 0:
+                    break
+                remaining -= len(raw_line)
             if number == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
                 raw_line = raw_line[3:]
             try:

@@ -179,8 +179,8 @@ def test_group_members_far_apart_in_two_files_land_in_one_shard(tmp_path: Path) 
             assert lang in ("fr", "vi")
     assert len(shard_of) == 40 and all(len(names) == 1 for names in shard_of.values())
     assert not (tmp_path / "out" / ".ingest").exists()
-    again = ingest(inputs, str(tmp_path / "again"), shard_size_mb=0.0005, partition_bytes=1500)
-    assert again.shards == result.shards and all(t.equals(_shards(tmp_path / "again")[n]) for n, t in shards.items())
+    chunked = ingest(inputs, str(tmp_path / "again"), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700)
+    assert chunked.shards == result.shards and all(t.equals(_shards(tmp_path / "again")[n]) for n, t in shards.items())
 
 
 def test_parallel_ingest_equals_one_process(tmp_path: Path) -> None:
@@ -188,11 +188,11 @@ def test_parallel_ingest_equals_one_process(tmp_path: Path) -> None:
     from cluster.ingest_jobs import cluster_mapper
 
     inputs = _two_files_far_apart(tmp_path)
-    ingest(inputs, str(tmp_path / "one"), shard_size_mb=0.0005, partition_bytes=1500)
+    ingest(inputs, str(tmp_path / "one"), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700)
     expected = _shards(tmp_path / "one")
     for kind in ("local", "sync"):
         with cluster_mapper(load(None, {"cluster": {"type": kind, "n_workers": 2}}).cluster) as mapper:
-            ingest(inputs, str(tmp_path / kind), shard_size_mb=0.0005, partition_bytes=1500, mapper=mapper)
+            ingest(inputs, str(tmp_path / kind), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700, mapper=mapper)
         got = _shards(tmp_path / kind)
         assert list(got) == list(expected) and all(got[n].equals(expected[n]) for n in expected), kind
     assert polycorpus("ingest", *inputs, tmp_path / "cli", "--cluster", "sync") == 0
