@@ -162,10 +162,10 @@ def test_tens_and_units_joined_by_a_hyphen_add_up() -> None:
     assert found("It cost ninety-nine dollars.", "en") == [("ninety-nine dollars", "99", "USD")]
     assert found("Il coûte vingt-cinq millions d'euros.", "fr") == [("vingt-cinq millions d'euros", "25000000", "EUR")]
     assert found("Twenty-five people paid 5 dollars.", "en") == [("5 dollars", "5", "USD")]  # "five" is no number of its own
-    # only tens (20, 30 ... 90) take units, and only units 1-9
-    assert found("It cost ten-five dollars.", "en") == [("five dollars", "5", "USD")]
-    assert found("It cost twenty-twelve dollars.", "en") == [("twelve dollars", "12", "USD")]
-    assert found("It cost twenty-half a million dollars.", "en") == [("half a million dollars", "500000", "USD")]
+    # only tens (20, 30 ... 90) take units, and only units 1-9: otherwise the hyphen is a range
+    assert found("It cost ten-five dollars.", "en") == [("ten", "10", "USD"), ("five dollars", "5", "USD")]
+    assert found("It cost twenty-twelve dollars.", "en") == [("twenty", "20", "USD"), ("twelve dollars", "12", "USD")]
+    assert found("It cost twenty-half a million dollars.", "en") == [("twenty", "20000000", "USD"), ("half a million dollars", "500000", "USD")]
 
 
 @pytest.mark.parametrize(
@@ -312,3 +312,25 @@ def test_an_unknown_kind_in_the_data_names_the_file(tmp_path: Path, monkeypatch:
             find_money("$5", "en")
     finally:
         money._language.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "It will cost two to three million dollars.", [("two", "2000000", "USD"), ("three million dollars", "3000000", "USD")]),
+        ("en", "One or two billion dollars.", [("One", "1000000000", "USD"), ("two billion dollars", "2000000000", "USD")]),
+        ("en", "From 5 to ten million dollars.", [("5", "5000000", "USD"), ("ten million dollars", "10000000", "USD")]),
+        ("en", "Five to ten dollars.", [("Five", "5", "USD"), ("ten dollars", "10", "USD")]),
+        ("fr", "Entre deux et trois milliards d'euros.", [("deux", "2000000000", "EUR"), ("trois milliards d'euros", "3000000000", "EUR")]),
+        ("vi", "Cần hai đến ba tỷ đồng.", [("hai", "2000000000", "VND"), ("ba tỷ đồng", "3000000000", "VND")]),
+        # an article or a fraction opens no range
+        ("en", "From a to 5 million dollars.", [("5 million dollars", "5000000", "USD")]),
+        ("fr", "De un à deux millions d'euros.", [("deux millions d'euros", "2000000", "EUR")]),
+        ("vi", "Cần một đến ba tỷ đồng.", [("ba tỷ đồng", "3000000000", "VND")]),
+        ("en", "From half a to 2 million dollars.", [("2 million dollars", "2000000", "USD")]),
+        # no currency at the upper end: nothing
+        ("en", "Two to three people paid $5.", [("$5", "5", "USD")]),
+    ],
+)
+def test_spelled_out_range_ends(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text, lang) == expected

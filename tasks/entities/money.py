@@ -281,23 +281,45 @@ class _Scanner:
         return self._readings(self._reading(i, number)), number.end
 
     def _at_number_word(self, i: int) -> tuple[list[_Reading], int]:
+        word = self._word_number(i)
+        if word is None:
+            return [], i + 1
+        number, alone = word
+        reading = self._word_reading(i, number, alone)
+        if reading is not None:
+            return self._readings(reading), number.end
+        lower = self._reading(i, number) if self._word_opens_range(number, alone) else None
+        pair = self._range(lower) if lower and lower.currency is None else None  # "two to three million dollars"
+        return (pair, pair[1].stop) if pair else ([], number.end)
+
+    def _word_number(self, i: int) -> tuple[_Number, bool] | None:
+        """The spelled-out number at token i ("twenty-five" joined), and whether it may stand alone before a currency word."""
         hit = self.data.numbers.match(self.toks, self.keys, i)
         if not hit:
-            return [], i + 1
+            return None
         end, entry = hit
         digits, exponent = _value(entry.value)
         units = self.data.numbers.match(self.toks, self.keys, end + 1) if self.keys[end : end + 1] == ["-"] else None
         if units and exponent == 0 and len(digits) == 2 and digits[1] == "0" and digits != "10" and units[1].value in _UNITS:
             end, entry = units  # "twenty-five", "vingt-cinq": tens and units
             digits = digits[0] + entry.value
-        number = _Number(digits, exponent, end)
-        magnitude = self.data.magnitudes.match(self.toks, self.keys, self._skip_space(end))
-        if magnitude and "abbr" not in magnitude[1].flags:
-            return self._readings(self._reading(i, number)), end
-        if magnitude or "alone" not in entry.flags:
-            return [], end  # a spelled-out number goes with a spelled-out magnitude: "a million", not "a m" or "a dollar"
-        reading = self._reading(i, number, alone=True)  # "five dollars": the currency word right after it
-        return ([reading], reading.stop) if reading and reading.suffix and self.kinds[reading.stop - 1] == "l" else ([], end)
+        return _Number(digits, exponent, end), "alone" in entry.flags
+
+    def _word_reading(self, i: int, number: _Number, alone: bool, minus: bool = True) -> _Reading | None:
+        """The amount of a spelled-out number: before a spelled-out magnitude word ("a million", not "a m"),
+        or, for a number that may stand alone, right before a currency word ("five dollars", not "a dollar")."""
+        magnitude = self.data.magnitudes.match(self.toks, self.keys, self._skip_space(number.end))
+        if magnitude:
+            return None if "abbr" in magnitude[1].flags else self._reading(i, number, minus)
+        reading = self._reading(i, number, minus, alone=True) if alone else None
+        return reading if reading and reading.suffix and self.kinds[reading.stop - 1] == "l" else None
+
+    def _word_opens_range(self, number: _Number, alone: bool) -> bool:
+        """Whether a spelled-out number without a magnitude word may be the lower end of a range: a whole
+        number, and not an article ("one", "deux", "hai"; not "a", "un", "một")."""
+        if number.exponent or self.data.magnitudes.match(self.toks, self.keys, self._skip_space(number.end)):
+            return False
+        return alone or int(number.digits) >= 2
 
     def _readings(self, reading: _Reading | None) -> list[_Reading]:
         """The mentions starting with this reading: itself, or the two ends of a range it opens."""
@@ -437,7 +459,12 @@ class _Scanner:
         return [lower._replace(exponent=exponent, currency=upper.currency, stop=lower.body_end), upper]
 
     def _upper(self, k: int) -> _Reading | None:
-        """The amount that starts at token k: a number, maybe after its own currency."""
+        """The amount that starts at token k: a number, maybe after its own currency, or a spelled-out amount."""
+        if self._kind(k) == "l" and self.data.numbers.starts(self.keys[k]):
+            word = self._word_number(k)
+            upper = self._word_reading(k, *word, minus=False) if word else None
+            if upper is not None:
+                return upper
         at = next((m for m in range(k, min(k + _MAX_PREFIX_TOKENS, len(self.toks))) if self.kinds[m] == "d"), None)
         if at is None:
             return None
