@@ -38,7 +38,7 @@ NOISE = st.text(
     max_size=12,
 )
 SEPARATORS = st.sampled_from([". ", ".\n", "\n\n", " ; ", ", ", " — "])
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def pieces(lang: str) -> st.SearchStrategy[list[tuple[str, str]]]:
