@@ -231,6 +231,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def cmd_align_files(args: argparse.Namespace) -> int:
+    from cluster.languages import language_spec
     from tasks.align.files import align_files
 
     pairs: list[tuple[str, str, str]] = []
@@ -246,7 +247,10 @@ def cmd_align_files(args: argparse.Namespace) -> int:
         pairs.append((fields[0], fields[1], fields[2]))
     if not pairs:
         raise UsageError(f"{args.pairs} lists no file pairs")
-    options = configuration.load(args.config).task_options("align")
+    config = configuration.load(args.config)
+    for lang, flag in {args.src_lang: "--src-lang", args.tgt_lang: "--tgt-lang"}.items():
+        language_spec(config, lang, flag)  # checks the code; warns once for a language `languages:` does not list
+    options = config.task_options("align")
     align_files(pairs, args.src_lang, args.tgt_lang, options, split_sentences=args.split_sentences)
     return 0
 

@@ -7,14 +7,18 @@ take the same code path, and `--cluster sync` is the same loop without Dask, for
 
 from __future__ import annotations
 
+import logging
 import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from distributed import Client, as_completed
+from distributed.scheduler import KilledWorker
 
 from tasks.base import InProcess, MapReduce
+
+log = logging.getLogger(__name__)
 
 
 class Executor(MapReduce):
@@ -24,51 +28,98 @@ class Executor(MapReduce):
 
     @abstractmethod
     def map_unordered(
-        self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None
+        self,
+        fn: Callable[..., Any],
+        items: Iterable[Any],
+        *shared: Any,
+        retries: int = 0,
+        final: tuple[type[BaseException], ...] = (),
+        key: Callable[[Any], str] | None = None,
     ) -> Iterator[tuple[Any, Any]]:
-        """Call `fn(item, *shared)` for every item, retried up to `retries` times; yield (item, result or exception)."""
+        """Call `fn(item, *shared)` for every item; yield (item, result or exception) as each finishes.
+
+        An item whose call raises is tried again, up to `retries` more times, each retry logged with its
+        cause; an exception of a `final` type (no retry can help: a full disk) is yielded at once.
+        """
 
 
 class SyncExecutor(InProcess, Executor):
     """Everything in this process, one item after the other."""
 
     def map_unordered(
-        self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None
+        self,
+        fn: Callable[..., Any],
+        items: Iterable[Any],
+        *shared: Any,
+        retries: int = 0,
+        final: tuple[type[BaseException], ...] = (),
+        key: Callable[[Any], str] | None = None,
     ) -> Iterator[tuple[Any, Any]]:
-        """Call `fn(item, *shared)` on each item, retrying up to `retries` times, and yield each outcome."""
+        """Call `fn(item, *shared)` on each item, retried as `Executor.map_unordered` says, and yield each outcome."""
         for item in items:
-            for _ in range(retries + 1):
+            for attempt in range(retries + 1):
                 try:
                     outcome = fn(item, *shared)
                     break
                 except Exception as exc:  # reported to the runner like a failed future
                     outcome = exc
+                    if not _retry(exc, attempt, retries, final, key(item) if key else repr(item)):
+                        break
             yield item, outcome
 
 
+def _retry(exc: BaseException, attempt: int, retries: int, final: tuple[type[BaseException], ...], name: str) -> bool:
+    """Whether a call that raised `exc` on try `attempt` (0 first) is tried again; logs the retry and its cause."""
+    if isinstance(exc, final) or attempt >= retries:
+        return False
+    log.warning("%s failed (%s: %s); retry %d of %d", name, type(exc).__name__, exc, attempt + 1, retries)
+    return True
+
+
 class DaskExecutor(Executor):
-    """One Dask future per item on `client`, retried by Dask; results stream back as they finish."""
+    """One Dask future per item on `client`, retried from here; results stream back as they finish."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
         self.dashboard_link = client.dashboard_link
 
     def map_unordered(
-        self, fn: Callable[..., Any], items: Iterable[Any], *shared: Any, retries: int = 0, key: Callable[[Any], str] | None = None
+        self,
+        fn: Callable[..., Any],
+        items: Iterable[Any],
+        *shared: Any,
+        retries: int = 0,
+        final: tuple[type[BaseException], ...] = (),
+        key: Callable[[Any], str] | None = None,
     ) -> Iterator[tuple[Any, Any]]:
-        """Submit `fn(item, *shared)` for every item, then yield (item, result or exception) in completion order."""
-        futures = {}
-        for item in items:
+        """Submit `fn(item, *shared)` for every item, then yield (item, result or exception) in completion order.
+
+        Retries are resubmissions from here, not Dask's own `retries`, so that a `final` exception is
+        never retried. A worker that dies or is retired mid-task is not a failure: Dask reruns the task
+        elsewhere (or when a worker joins again), up to `distributed.scheduler.allowed-failures` deaths;
+        then the task's KilledWorker is final too.
+        """
+        futures: dict[Any, tuple[Any, int]] = {}
+
+        def submit(item: Any, attempt: int) -> Any:
             name = f"{getattr(fn, '__name__', 'task')}-{key(item)}-{uuid.uuid4().hex[:8]}" if key else None
-            futures[self.client.submit(fn, item, *shared, retries=retries, pure=False, key=name)] = item
-        for future in as_completed(futures):
-            item = futures[future]
+            future = self.client.submit(fn, item, *shared, pure=False, key=name)
+            futures[future] = (item, attempt)
+            return future
+
+        pending = as_completed([submit(item, 0) for item in items])
+        for future in pending:
+            item, attempt = futures.pop(future)
             try:
-                yield item, future.result()
-            except Exception as exc:  # the task failed after its retries, or its worker died too often
-                yield item, exc
+                outcome = future.result()
+            except Exception as exc:  # the task raised, or its worker died too often (KilledWorker)
+                outcome = exc
+                if _retry(exc, attempt, retries, (*final, KilledWorker), key(item) if key else repr(item)):
+                    pending.add(submit(item, attempt + 1))
+                    continue
             finally:
                 future.release()
+            yield item, outcome
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         """A future of `fn(*args)`; futures among the args are resolved on the worker."""

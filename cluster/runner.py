@@ -19,7 +19,8 @@ from typing import Any
 from cluster.client import apply_storage_options, open_executor
 from cluster.config import Config, ConfigError
 from cluster.executors import Executor
-from cluster.languages import language_specs
+from cluster.failures import failure_message
+from cluster.languages import language_specs, warn_unconfigured
 from cluster.logs import run_log
 from cluster.progress import Progress, count_documents
 from cluster.shard_job import JobResult, ShardJob, corpus_map, run_job
@@ -43,6 +44,7 @@ class RunSummary:
     failed_before: dict[str, str] = field(default_factory=dict)  # failed in an earlier run, not retried
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
+    unconfigured: set[str] = field(default_factory=set)  # languages met in the shards that `languages:` does not list
 
 
 def phases(tasks: list[Task]) -> list[list[Task]]:
@@ -159,16 +161,19 @@ def _run_phase(
             return
         corpus = executor.scatter({lead.name: value})
     started = time.perf_counter()
-    outcomes = executor.map_unordered(run_job, jobs, corpus, retries=config.run.retries, key=lambda j: j.shard)
+    outcomes = executor.map_unordered(run_job, jobs, corpus, retries=config.run.retries, final=(OutputUnwritable,), key=lambda j: j.shard)
     for job, outcome in outcomes:
         if isinstance(outcome, OutputUnwritable):
-            raise outcome  # the disk is full or read-only: no other shard can finish either
+            raise outcome  # the disk is full or read-only: no retry, and no other shard can finish either
         failed = isinstance(outcome, BaseException)
         if failed:
-            _fail(out, job, f"{type(outcome).__name__}: {outcome}", summary)
+            _fail(out, job, failure_message(outcome, config.cluster), summary)
         else:
             results.append(outcome)
             done.setdefault(job.shard, set()).update(job.todo)
+            for lang in sorted(set(outcome.languages) - set(config.languages) - summary.unconfigured):
+                summary.unconfigured.add(lang)
+                warn_unconfigured(lang)
         progress.advance(job.shard, failed=failed)
     summary.phases[" + ".join(t.name for t in phase)] = round(time.perf_counter() - started, 3)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
 FLUSH_ROWS = 2_000  # row dicts per table turned into Arrow at once
 ANNOTATION_STAGES = ("pipeline", "annotate")  # errors-table stages of the shared spaCy pass
-_warned_blank: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -81,13 +79,8 @@ def error_stages(runs: Sequence[TaskRun]) -> set[str]:
 
 
 def language_spec(languages: Mapping[str, LanguageSpec], lang: str) -> LanguageSpec:
-    """The configured pipeline of `lang`; a blank one (with a warning, once per process) if none is."""
-    if lang in languages:
-        return languages[lang]
-    if lang not in _warned_blank:
-        _warned_blank.add(lang)
-        warnings.warn(f"no pipeline configured for language {lang!r}: blank tokenizer, rule-based entities", stacklevel=2)
-    return LanguageSpec()
+    """The configured pipeline of `lang`, or a blank one if none is (the tools warn about it once: cluster/languages.py)."""
+    return languages.get(lang, LanguageSpec())
 
 
 def process_shard(data: ShardData, runs: Sequence[TaskRun], languages: Mapping[str, LanguageSpec], batch_size: int) -> ShardOutput:

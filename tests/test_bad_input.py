@@ -7,6 +7,8 @@ good documents; file-level cases (encodings, columns, shards, duplicates, sizes)
 from __future__ import annotations
 
 import json
+import logging
+import logging.handlers
 import shutil
 import time
 import unicodedata
@@ -70,14 +72,19 @@ def assert_offsets_exact(out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def bad_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """The document-level bad cases ingested and run (tokenize, entities, align) in-process; OUT and the warnings given."""
+    """The document-level bad cases ingested and run (tokenize, entities, align) in-process; OUT and the warnings given (warnings and logged)."""
     root = tmp_path_factory.mktemp("bad")
     out = root / "out"
     assert polycorpus("ingest", write_jsonl(root / "docs.jsonl", DOCS), out) == 0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert polycorpus("run", out / "documents", out, "--tasks", "tokenize,entities,align", "--cluster", "sync") == 0
-    return out, [str(w.message) for w in caught]
+    logged = logging.handlers.BufferingHandler(capacity=10_000)
+    logging.getLogger().addHandler(logged)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert polycorpus("run", out / "documents", out, "--tasks", "tokenize,entities,align", "--cluster", "sync") == 0
+    finally:
+        logging.getLogger().removeHandler(logged)
+    return out, [str(w.message) for w in caught] + [r.getMessage() for r in logged.buffer if r.levelno >= logging.WARNING]
 
 
 def errors(out: Path) -> dict[str, dict]:
@@ -113,7 +120,9 @@ def test_controls_zero_width_and_mixed_languages_keep_exact_offsets(bad_run) -> 
 
 def test_language_without_model_gets_blank_pipeline_rules_and_one_warning(bad_run) -> None:
     out, messages = bad_run
-    assert [m for m in messages if "'nl'" in m] == ["no pipeline configured for language 'nl': blank tokenizer, rule-based entities"]
+    assert [m for m in messages if "'nl'" in m] == [
+        "no pipeline configured for language 'nl': blank tokenizer, rule-based entities (add it under `languages:` in a --config file)"
+    ]
     assert {r["doc_id"] for r in read_dir(out / "tokens").to_pylist()} >= {"dutch-1", "dutch-2"}
     orgs = {(r["doc_id"], r["text"]) for r in read_dir(out / "entities").to_pylist() if r["lang"] == "nl"}
     assert ("dutch-1", "Shell") in orgs

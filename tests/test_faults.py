@@ -199,7 +199,7 @@ def test_killed_run_resumes_only_unfinished_shards(docs: Path, clean: Path, tmp_
     assert_exactly_once(out, clean, docs)
 
 
-def test_shard_that_keeps_failing_is_reported_and_retried_alone(docs: Path, clean: Path, tmp_path: Path, capsys) -> None:
+def test_shard_that_keeps_failing_is_reported_and_retried_alone(docs: Path, clean: Path, tmp_path: Path, capsys, caplog) -> None:
     own = tmp_path / "documents"
     shutil.copytree(docs, own)
     broken = own / "part-00001.parquet"
@@ -210,6 +210,9 @@ def test_shard_that_keeps_failing_is_reported_and_retried_alone(docs: Path, clea
     assert polycorpus("run", own, out, *RUN, "--cluster", "sync") == 1
     err = capsys.readouterr().err
     assert f"FAILED part-00001.parquet: ShardError: cannot read documents shard {broken}" in err
+    retries = [r.getMessage() for r in caplog.records if r.name == "cluster.executors"]
+    assert [m.split(" failed (ShardError: cannot read documents shard ")[0] for m in retries] == ["part-00001.parquet"] * 2
+    assert [m.rsplit("; ", 1)[1] for m in retries] == ["retry 1 of 2", "retry 2 of 2"], "run.retries: 2 extra attempts, each said"
     assert "1 shard(s) failed; fix the cause and rerun with --retry-failed" in err
     states = {m["shard"]: m["status"] for m in manifests(out).values()}
     assert states.pop("part-00001.parquet") == "failed" and set(states.values()) == {"done"}
@@ -239,7 +242,7 @@ def assert_one_clear_error(stderr: str, out: Path, reason: str) -> None:
     errors = [line for line in stderr.splitlines() if "error" in line.lower()]
     assert len(errors) == 1, stderr
     assert errors[0].startswith("polycorpus run: error: cannot write ") and str(out) in errors[0] and reason in errors[0], errors[0]
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr and " retry " not in stderr, "no retry can help a full or read-only OUT"
 
 
 def test_file_size_limit_stops_with_one_message_and_no_partial_files(docs: Path, tmp_path: Path) -> None:
@@ -266,3 +269,67 @@ def test_full_disk_stops_with_one_message_and_no_partial_files(docs: Path, clean
         assert 0 < len(manifests(out)) < len(shard_names(docs))
     finally:
         subprocess.run(["umount", str(out)], check=True)
+
+
+def _attempts(dask_scheduler) -> dict[str, int]:  # noqa: ANN001 (run on the scheduler)
+    """How often the scheduler sent each shard's job to a worker, from its transition log."""
+    counts: dict[str, int] = {}
+    for key, _start, finish, *_ in dask_scheduler.transition_log:
+        if finish == "processing" and str(key).startswith("run_job-"):
+            shard = str(key).removeprefix("run_job-").rsplit("-", 1)[0]
+            counts[shard] = counts.get(shard, 0) + 1
+    return counts
+
+
+def test_unwritable_output_is_attempted_once_on_dask(docs: Path, tmp_path: Path) -> None:
+    """A worker that cannot write (RLIMIT_FSIZE) raises OutputUnwritable: the run stops at once, no shard is sent twice."""
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = str(Path(sys.executable).with_name("dask"))
+    common = {"env": env(), "cwd": tmp_path, "start_new_session": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], **common)]
+    try:
+        from distributed import Client
+
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.1)
+        worker = [dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"]
+        procs.append(subprocess.Popen(worker, preexec_fn=_limit_file_size(1500), **common))
+        with Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
+            client.wait_for_workers(1, timeout=60)
+            out = tmp_path / "out"
+            result = subprocess.run(
+                cli("run", docs, out, *RUN, "--scheduler-file", scheduler_file), env=env(), cwd=REPO, capture_output=True, text=True, timeout=300
+            )
+            attempts = client.run_on_scheduler(_attempts)
+    finally:
+        for proc in procs:
+            kill_group(proc)
+    assert result.returncode == 2, result.stderr
+    assert_one_clear_error(result.stderr, out, "File too large")
+    assert attempts and set(attempts.values()) == {1}, attempts
+    assert stray_files(out) == [] and manifests(out) == {}
+
+
+def test_shard_that_keeps_killing_workers_names_memory_and_the_setting(tmp_path: Path) -> None:
+    """With cluster.memory_limit 300MiB the French model cannot load: the failure says why and what to raise, with no traceback."""
+    src = generated_jsonl(tmp_path / "gen.jsonl", groups=5).read_text(encoding="utf-8").splitlines()
+    (tmp_path / "fr.jsonl").write_text("".join(line + "\n" for line in src if json.loads(line)["lang"] == "fr"), encoding="utf-8")
+    assert polycorpus("ingest", tmp_path / "fr.jsonl", tmp_path / "in") == 0
+    config = tmp_path / "small.yaml"
+    config.write_text("cluster: {type: local, n_workers: 1, memory_limit: 300MiB}\n", encoding="utf-8")
+    # One death is enough to show the message (Dask's default allows 3 before giving up on a task).
+    quick = {**env(), "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    out = tmp_path / "out"
+    command = cli("run", tmp_path / "in" / "documents", out, *RUN, "--config", config)
+    result = subprocess.run(command, env=quick, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    [failed] = [line for line in result.stderr.splitlines() if line.startswith("FAILED ")]
+    assert failed == (
+        "FAILED part-00000.parquet: KilledWorker: 1 worker died while running this shard; out of memory: a worker needs about 600 MB "
+        "with the default pipelines, more for larger shards, and cluster.memory_limit gives each 300.00 MiB. "
+        "Raise cluster.memory_limit, or make shards smaller (ingest --shard-size)"
+    )
+    assert "Traceback" not in result.stderr
+    assert manifests(out)["part-00000.json"]["error"] == failed.removeprefix("FAILED part-00000.parquet: ")
