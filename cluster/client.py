@@ -3,12 +3,19 @@
 Every kind yields the same `Executor`, so the runner takes one code path. What polycorpus starts it
 also stops; a scheduler it merely connected to is never shut down. Each Dask worker gets the
 run's storage options and log levels from a worker plugin, which also runs on restarted workers.
+
+A Dask scheduler runs whatever a client sends it, so every connection off loopback is mutual TLS
+(`distributed.security.Security`) unless `cluster.tls: none` says otherwise: `local` listens on
+127.0.0.1 in plain TCP; `slurm` makes temporary credentials for the run (or uses `cluster.tls`'s
+files) and hands them to its worker jobs; `address` connects with `cluster.tls`'s files (or Dask's
+own `distributed.comm.tls` settings) and refuses a tls:// scheduler without them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
 import os
 import shlex
@@ -17,8 +24,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.security import Security
 
-from cluster.config import CLUSTER_TYPES, ClusterConfig, ConfigError, KubernetesConfig, SlurmConfig
+from cluster.config import CLUSTER_TYPES, ClusterConfig, ConfigError, KubernetesConfig, SlurmConfig, TLSConfig
 from cluster.executors import DaskExecutor, Executor, SyncExecutor
 
 log = logging.getLogger(__name__)
@@ -110,13 +118,82 @@ def _lifetime_args(section: SlurmConfig | KubernetesConfig) -> list[str]:
     return args
 
 
-def slurm_cluster(cfg: ClusterConfig) -> Any:
+def files_security(tls: TLSConfig) -> Security:
+    """Mutual TLS from `cluster.tls`'s files, for every role (this client, a scheduler and workers we start)."""
+    cert, key = tls.cert_file, tls.key_file
+    return Security(
+        require_encryption=True,
+        tls_ca_file=tls.ca_file,
+        tls_client_cert=cert,
+        tls_client_key=key,
+        tls_scheduler_cert=cert,
+        tls_scheduler_key=key,
+        tls_worker_cert=cert,
+        tls_worker_key=key,
+    )
+
+
+def cluster_security(cfg: ClusterConfig) -> Security | None:
+    """The TLS of a networked cluster polycorpus starts: `cluster.tls`'s files, else temporary credentials; None (with a warning) for `tls: none`.
+
+    Temporary credentials (`Security.temporary()`: a self-signed certificate and key, in memory) are
+    made per run; dask-jobqueue writes the workers' copies to files of mode 0600 for the job scripts.
+    """
+    if cfg.tls == "none":
+        log.warning(
+            "cluster.tls: none: the %s scheduler and its workers talk plain TCP, and anyone who can reach the scheduler's port can run code as you",
+            cfg.type,
+        )
+        return None
+    if cfg.tls.files:
+        return files_security(cfg.tls)
+    return Security.temporary()
+
+
+def address_security(cfg: ClusterConfig) -> tuple[str | None, Security]:
+    """The address to connect to (None: read the scheduler file) and the TLS for a scheduler somebody else started.
+
+    `cluster.tls`'s files make the connection TLS (a tcp:// address is then reached as tls://); without
+    them Dask's own `distributed.comm.tls` settings apply. Raises ConfigError, before any connection, for
+    a tls:// scheduler and no certificate to present.
+    """
+    security = files_security(cfg.tls) if isinstance(cfg.tls, TLSConfig) and cfg.tls.files else Security()
+    client = security.get_tls_config_for_role("client")
+    has_tls = bool(client.get("ca_file") and client.get("cert"))
+    address = cfg.scheduler_address
+    if address and has_tls and address.startswith("tcp://"):
+        address = "tls://" + address.removeprefix("tcp://")
+    target = address or _scheduler_file_address(cfg.scheduler_file)
+    if target and target.startswith("tls://") and not has_tls:
+        where = f"{target}" + (f" (from {cfg.scheduler_file})" if not address else "")
+        raise ConfigError(
+            f"the scheduler at {where} requires TLS: set cluster.tls.ca_file, cert_file and key_file in a --config file "
+            "(the CA that signed the scheduler's certificate, and a certificate and key it accepts)"
+        )
+    return address, security
+
+
+def _scheduler_file_address(path: str | None) -> str | None:
+    """The address a `dask scheduler --scheduler-file` wrote; None if the file is missing or unreadable (Client reports it)."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle).get("address")
+    except (OSError, ValueError):
+        return None
+
+
+def slurm_cluster(cfg: ClusterConfig, credentials_dir: str | None = None) -> Any:
     """A dask-jobqueue SLURMCluster from the `cluster` config section (no jobs submitted until it is scaled).
 
+    The scheduler and worker jobs use `cluster_security(cfg)`; temporary worker credentials are
+    written under `credentials_dir` (a folder the compute nodes can read; default: the current one).
     Raises MissingExtra without dask-jobqueue.
     """
     jobqueue = _require("dask_jobqueue", "slurm")
     slurm = cfg.slurm
+    security = cluster_security(cfg)
     return jobqueue.SLURMCluster(
         cores=slurm.cores,
         processes=max(1, slurm.cores // cfg.threads_per_worker),
@@ -132,6 +209,9 @@ def slurm_cluster(cfg: ClusterConfig) -> Any:
         local_directory=slurm.local_directory,
         job_name="polycorpus",
         scheduler_options={"dashboard_address": cfg.dashboard_address},
+        security=security,
+        protocol="tls://" if security else "tcp://",
+        shared_temp_directory=credentials_dir or os.getcwd(),
     )
 
 
@@ -194,10 +274,12 @@ def _detach(client: Any) -> None:
 
 
 @contextlib.contextmanager
-def open_executor(cfg: ClusterConfig) -> Iterator[Executor]:
+def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Iterator[Executor]:
     """The executor for the `cluster` config section, closed (and its cluster stopped, if ours) on exit.
 
-    Raises MissingExtra when the cluster type's extra is not installed, ConfigError for an unknown type.
+    `credentials_dir`: where a slurm cluster writes its workers' temporary TLS files (mode 0600,
+    removed when it stops). Raises MissingExtra when the cluster type's extra is not installed,
+    ConfigError for an unknown type or a TLS scheduler without certificates.
     """
     from distributed import Client
 
@@ -208,10 +290,11 @@ def open_executor(cfg: ClusterConfig) -> Iterator[Executor]:
         yield SyncExecutor()
         return
     if kind == "address":
-        if cfg.scheduler_file:
-            client = Client(scheduler_file=cfg.scheduler_file, timeout="30s")
+        address, security = address_security(cfg)
+        if address:
+            client = Client(address, timeout="30s", security=security)
         else:
-            client = Client(cfg.scheduler_address, timeout="30s")
+            client = Client(scheduler_file=cfg.scheduler_file, timeout="30s", security=security)
         try:
             _prepare(client, cfg)
             yield DaskExecutor(client)
@@ -222,7 +305,7 @@ def open_executor(cfg: ClusterConfig) -> Iterator[Executor]:
     if kind == "local":
         cluster = local_cluster(cfg)
     elif kind == "slurm":
-        cluster = slurm_cluster(cfg)
+        cluster = slurm_cluster(cfg, credentials_dir)
         _size(cluster, cfg)
     elif kind == "kubernetes":
         cluster = _kubernetes_cluster(cfg)
@@ -230,7 +313,7 @@ def open_executor(cfg: ClusterConfig) -> Iterator[Executor]:
     else:
         raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
     try:
-        client = Client(cluster)
+        client = Client(cluster)  # with the cluster's own security
         try:
             _prepare(client, cfg)
             yield DaskExecutor(client)

@@ -14,7 +14,7 @@ import functools
 import os
 import re
 from importlib import resources
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, model_validator
@@ -100,6 +100,19 @@ class KubernetesConfig(_Section):
     lifetime_stagger: str | int | None
 
 
+class TLSConfig(_Section):
+    """`cluster.tls`: PEM files for mutual TLS with the scheduler: the CA that signed the certificates, this side's certificate and key."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    @property
+    def files(self) -> bool:
+        """Whether the three files are given."""
+        return bool(self.ca_file and self.cert_file and self.key_file)
+
+
 class ClusterConfig(_Section):
     """The `cluster:` section: where a run's shards run. `storage_options` ({protocol: {fsspec options}}) is replaced whole."""
 
@@ -114,6 +127,7 @@ class ClusterConfig(_Section):
     adaptive: AdaptiveConfig
     slurm: SlurmConfig
     kubernetes: KubernetesConfig
+    tls: TLSConfig | Literal["none"]
 
 
 class Config(_Section):
@@ -362,10 +376,15 @@ def _check_cluster(cluster: ClusterConfig) -> None:
     if adaptive.enabled:
         if kind not in ("slurm", "kubernetes"):
             raise ConfigError(f"cluster.adaptive works with cluster.type slurm or kubernetes, not {kind}")
-        if not 1 <= adaptive.minimum <= adaptive.maximum:
-            raise ConfigError(f"cluster.adaptive needs 1 <= minimum <= maximum, got {adaptive.minimum} and {adaptive.maximum}")
+        if not 0 <= adaptive.minimum <= adaptive.maximum or adaptive.maximum < 1:
+            raise ConfigError(f"cluster.adaptive needs 0 <= minimum <= maximum and maximum >= 1, got {adaptive.minimum} and {adaptive.maximum}")
     elif kind in ("slurm", "kubernetes") and cluster.n_workers is None:
         raise ConfigError(f"cluster.type {kind} needs cluster.n_workers (--workers) or cluster.adaptive.enabled: true")
+    if kind == "kubernetes" and cluster.tls != "none":
+        raise ConfigError(
+            "cluster.type kubernetes cannot use TLS: dask-kubernetes reaches the scheduler it starts over plain TCP only. "
+            "Run cluster/templates/kubernetes-daskjob.yaml (TLS from a Secret), or set `cluster.tls: none` to accept plain TCP inside the namespace"
+        )
     for protocol, options in cluster.storage_options.items():
         if not isinstance(options, dict):
             raise ConfigError(f"cluster.storage_options.{protocol} must be a mapping of fsspec options, e.g. {{endpoint_url: ...}}")
@@ -384,5 +403,13 @@ def _check_cluster(cluster: ClusterConfig) -> None:
             raise ConfigError(
                 f"cluster.{section}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}"
             ) from None
+    if isinstance(cluster.tls, TLSConfig):
+        given = {key: getattr(cluster.tls, key) for key in ("ca_file", "cert_file", "key_file")}
+        if any(given.values()) and not all(given.values()):
+            missing = ", ".join(f"cluster.tls.{key}" for key, value in given.items() if not value)
+            raise ConfigError(f"cluster.tls needs ca_file, cert_file and key_file together; set {missing} too (or `cluster.tls: none`)")
+        for key, path in given.items():
+            if path and not os.path.isfile(path):
+                raise ConfigError(f"cluster.tls.{key}: {path} is not a file")
     if cluster.slurm.cores < 1:
         raise ConfigError(f"cluster.slurm.cores must be at least 1, got {cluster.slurm.cores}")

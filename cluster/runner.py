@@ -21,7 +21,7 @@ from cluster.config import Config, ConfigError
 from cluster.executors import Executor
 from cluster.failures import failure_message
 from cluster.languages import language_specs, warn_unconfigured
-from cluster.logs import run_log
+from cluster.logs import LOG_DIR, run_log
 from cluster.progress import Progress, count_documents
 from cluster.shard_job import JobResult, ShardJob, corpus_map, run_job
 from corpus.records import Manifest, RunRecord, new_run_id, package_versions, plan, read_manifests, write_manifest, write_run_record
@@ -103,7 +103,8 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     planned = [s.shard for phase in cut for s in states if todo[s.shard] & {t.name for t in phase}]
     results: list[JobResult] = []
     if planned:  # a run with nothing left to do starts no cluster
-        with run_log(out), open_executor(config.cluster) as executor:
+        # a slurm cluster writes its workers' temporary TLS files (mode 0600) beside the run logs, on the disk they share
+        with run_log(out), open_executor(config.cluster, out.path(LOG_DIR) if out.is_local else None) as executor:
             if executor.dashboard_link:
                 print(f"Dask dashboard: {executor.dashboard_link}", file=sys.stderr)
             progress = Progress(planned, count_documents(docs, planned))

@@ -1,10 +1,12 @@
 """`run --cluster address` on a real `dask scheduler` with 2 `dask worker` processes: same tables as in-process,
-the scheduler left running, and workers restarted mid-run that reload their models and let the run finish."""
+the scheduler left running, and workers restarted mid-run that reload their models and let the run finish.
+A TLS scheduler: the same tables with `cluster.tls`'s files, an immediate clear refusal without them."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -12,13 +14,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+import yaml
 from distributed import Client
 
 from cluster import config as configuration
-from cluster.client import WORKER_ENVIRONMENT, local_cluster
+from cluster.client import WORKER_ENVIRONMENT, files_security, local_cluster
 from cluster.runner import run
-from tests.conftest import generated_jsonl, polycorpus, read_dir
+from tests.conftest import generated_jsonl, polycorpus, read_dir, write_tls_files
 
 BIN = Path(sys.executable).parent
 TABLES = ("sentences", "tokens", "errors")
@@ -44,6 +48,14 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def _address(file: Path) -> str | None:
+    """The address in a scheduler file, None until it is written in full."""
+    try:
+        return json.loads(file.read_text())["address"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """A `dask scheduler` and 2 nanny-managed `dask worker` processes (1 thread each) on 127.0.0.1."""
@@ -58,7 +70,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         )
     ]
     try:
-        _wait_for(file.exists, 60, "the scheduler file")
+        _wait_for(lambda: _address(file) is not None, 60, "the scheduler file")
         for i in range(2):
             command = [BIN / "dask", "worker", "--scheduler-file", file, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard", "--name", f"w{i}"]
             env = {**os.environ, **WORKER_ENVIRONMENT}  # as the slurm.sbatch and Kubernetes templates start them
@@ -143,3 +155,58 @@ def test_workers_restarted_mid_run_reload_models_and_the_run_completes(scheduler
     assert fresh & pids, "the restarted workers processed shards after the restart"
     [log_file] = (out / "_logs").glob("run-*.log")
     assert "built fr pipeline" in log_file.read_text(), "a new worker process loaded its pipeline itself"
+
+
+@pytest.fixture(scope="module")
+def tls_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A `dask scheduler --protocol tls` and one `dask worker`, both with TLS files made here; only holders of them may connect."""
+    folder = tmp_path_factory.mktemp("dask-tls")
+    tls = write_tls_files(folder / "tls")
+    flags = ["--tls-ca-file", tls["ca_file"], "--tls-cert", tls["cert_file"], "--tls-key", tls["key_file"]]
+    file = folder / "scheduler.json"
+    common = {"cwd": folder, "stdin": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+    scheduler = [BIN / "dask", "scheduler", "--protocol", "tls", *flags, "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", file]
+    procs = [subprocess.Popen(scheduler, stdout=(folder / "scheduler.log").open("w"), **common)]
+    try:
+        _wait_for(lambda: _address(file) is not None, 60, "the scheduler file")
+        worker = [BIN / "dask", "worker", "--scheduler-file", file, *flags, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"]
+        procs.append(subprocess.Popen(worker, stdout=(folder / "worker.log").open("w"), env={**os.environ, **WORKER_ENVIRONMENT}, **common))
+        address = _address(file)
+        assert address.startswith("tls://")
+        with Client(address, timeout="30s", security=files_security(configuration.TLSConfig(**tls))) as client:
+            client.wait_for_workers(1, timeout=120)
+        config = folder / "tls.yaml"
+        config.write_text(yaml.safe_dump({"cluster": {"tls": tls}}), encoding="utf-8")
+        yield {"address": address, "file": str(file), "config": str(config)}
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+def test_tls_scheduler_with_the_files_equals_a_plain_run(tls_scheduler: dict, corpus: dict, tmp_path: Path) -> None:
+    docs, out = tmp_path / "documents", tmp_path / "tls"
+    docs.mkdir()
+    for shard in sorted(corpus["docs"].glob("part-*.parquet"))[:4]:
+        shutil.copy(shard, docs)
+    assert polycorpus("run", docs, out, "--tasks", "tokenize", "--scheduler-file", tls_scheduler["file"], "--config", tls_scheduler["config"]) == 0
+    for table in TABLES:
+        parts = sorted(p.name for p in (out / table).glob("part-*"))
+        assert len(parts) == 4 and [pq.read_table(out / table / p).to_pylist() for p in parts] == [
+            pq.read_table(corpus["sync"] / table / p).to_pylist() for p in parts
+        ], table
+
+
+def test_tls_scheduler_without_files_is_refused_at_once(tls_scheduler: dict, corpus: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    refusal = f"polycorpus run: error: the scheduler at {tls_scheduler['address']}"
+    what = "requires TLS: set cluster.tls.ca_file, cert_file and key_file in a --config file"
+    assert polycorpus("run", corpus["docs"], tmp_path / "a", "--tasks", "tokenize", "--scheduler-address", tls_scheduler["address"]) == 2
+    assert capsys.readouterr().err.startswith(f"{refusal} requires TLS: set cluster.tls.ca_file, cert_file and key_file")
+    command = [BIN / "polycorpus", "run", corpus["docs"], tmp_path / "f", "--tasks", "tokenize", "--scheduler-file", tls_scheduler["file"]]
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and time.monotonic() - started < 60, "refused before connecting, not after a timeout"
+    [line] = result.stderr.strip().splitlines()  # one line, no traceback
+    assert line.startswith(f"{refusal} (from {tls_scheduler['file']}) {what}"), line
+    assert not (tmp_path / "a" / "_manifest").exists() and not (tmp_path / "f" / "_manifest").exists()

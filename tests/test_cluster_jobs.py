@@ -3,16 +3,19 @@ missing extras named; and no model loaded at import."""
 
 from __future__ import annotations
 
+import logging
 import shlex
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
 
 from cluster import config as configuration
 from cluster.client import WORKER_ENVIRONMENT, MissingExtra, kubernetes_spec, slurm_cluster
+from tests.conftest import write_tls_files
 
 SLURM = {
     "type": "slurm",
@@ -28,9 +31,11 @@ SLURM = {
         "lifetime_stagger": "5m",
     },
 }
+TLS_FLAGS = ("--tls-ca-file", "--tls-cert", "--tls-key")
 KUBERNETES = {
     "type": "kubernetes",
     "n_workers": 6,
+    "tls": "none",  # dask-kubernetes reaches its scheduler over TCP only
     "kubernetes": {
         "image": "registry.example.com/polycorpus:1.2",
         "resources": {"requests": {"cpu": "1", "memory": "3Gi"}, "limits": {"cpu": "1", "memory": "3Gi"}},
@@ -40,11 +45,16 @@ KUBERNETES = {
 }
 
 
-def test_slurm_job_script_carries_the_config() -> None:
+def test_slurm_job_script_carries_the_config(tmp_path: Path) -> None:
     cfg = configuration.load(None, {"cluster": SLURM}).cluster
-    cluster = slurm_cluster(cfg)
+    cluster = slurm_cluster(cfg, str(tmp_path))
     try:
         script = cluster.job_script()
+        assert cluster.scheduler_address.startswith("tls://"), "the scheduler takes TLS connections only"
+        # The workers' temporary credentials: files only this user reads, in the folder given (OUT/_logs in a run).
+        files = {flag: shlex.split(script.strip().splitlines()[-1])[shlex.split(script.strip().splitlines()[-1]).index(flag) + 1] for flag in TLS_FLAGS}
+        assert all(Path(f).parent == tmp_path and Path(f).stat().st_mode & 0o777 == 0o600 for f in files.values())
+        assert "BEGIN PRIVATE KEY" in Path(files["--tls-key"]).read_text() and "BEGIN CERTIFICATE" in Path(files["--tls-ca-file"]).read_text()
     finally:
         cluster.close()
     directives = [line for line in script.splitlines() if line.startswith("#SBATCH")]
@@ -60,6 +70,32 @@ def test_slurm_job_script_carries_the_config() -> None:
     assert command.startswith(sys.executable)
     for name, value in WORKER_ENVIRONMENT.items():
         assert f"export {name}={shlex.quote(value)}" in script.splitlines()
+
+
+def test_slurm_with_tls_files_uses_them_and_tls_none_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tls = write_tls_files(tmp_path)
+    cluster = slurm_cluster(configuration.load(None, {"cluster": {**SLURM, "tls": tls}}).cluster, str(tmp_path))
+    try:
+        command = shlex.split(cluster.job_script().strip().splitlines()[-1])
+    finally:
+        cluster.close()
+    assert [command[command.index(flag) + 1] for flag in TLS_FLAGS] == [tls["ca_file"], tls["cert_file"], tls["key_file"]]
+    with caplog.at_level(logging.WARNING):
+        cluster = slurm_cluster(configuration.load(None, {"cluster": {**SLURM, "tls": "none"}}).cluster)
+    try:
+        assert not any(flag in cluster.job_script() for flag in TLS_FLAGS) and cluster.scheduler_address.startswith("tcp://")
+    finally:
+        cluster.close()
+    assert any("cluster.tls: none" in r.getMessage() and "run code as you" in r.getMessage() for r in caplog.records)
+
+
+def test_tls_files_are_checked_and_kubernetes_needs_tls_none(tmp_path: Path) -> None:
+    with pytest.raises(configuration.ConfigError, match=r"set cluster\.tls\.cert_file, cluster\.tls\.key_file too"):
+        configuration.load(None, {"cluster": {"tls": {"ca_file": str(tmp_path)}}})
+    with pytest.raises(configuration.ConfigError, match=r"cluster\.tls\.ca_file: .*missing.pem is not a file"):
+        configuration.load(None, {"cluster": {"tls": {"ca_file": str(tmp_path / "missing.pem"), "cert_file": "c", "key_file": "k"}}})
+    with pytest.raises(configuration.ConfigError, match=r"kubernetes cannot use TLS: .*kubernetes-daskjob\.yaml .*`cluster\.tls: none`"):
+        configuration.load(None, {"cluster": {**KUBERNETES, "tls": {}}})
 
 
 def test_kubernetes_spec_carries_the_config() -> None:
@@ -79,7 +115,7 @@ def test_kubernetes_spec_carries_the_config() -> None:
 
 
 def test_adaptive_kubernetes_starts_at_the_minimum() -> None:
-    cfg = configuration.load(None, {"cluster": {"type": "kubernetes", "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}}}).cluster
+    cfg = configuration.load(None, {"cluster": {"type": "kubernetes", "tls": "none", "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}}}).cluster
     assert kubernetes_spec(cfg)["spec"]["worker"]["replicas"] == 2
 
 
@@ -96,7 +132,7 @@ def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
     sbatch = templates.joinpath("slurm.sbatch")
     assert subprocess.run(["bash", "-n", str(sbatch)], capture_output=True).returncode == 0
     text = sbatch.read_text()
-    assert 'dask" scheduler --scheduler-file' in text and "--nthreads 1" in text and "--lifetime" in text
+    assert 'dask" scheduler --protocol tls "${TLS_ARGS[@]}" --scheduler-file' in text and "--nthreads 1" in text and "--lifetime" in text
     assert "--cluster address --scheduler-file" in text
     job = yaml.safe_load(templates.joinpath("kubernetes-daskjob.yaml").read_text())
     assert job["kind"] == "DaskJob"
@@ -106,6 +142,31 @@ def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
     assert worker["args"][worker["args"].index("--nthreads") + 1] == "1"
     assert all({"name": k, "value": v} in worker["env"] for k, v in WORKER_ENVIRONMENT.items())
     assert all(f"export {k}={shlex.quote(v)}" in text.splitlines() for k, v in WORKER_ENVIRONMENT.items())
+
+
+def test_templates_start_scheduler_and_workers_with_tls() -> None:
+    templates = resources.files("cluster").joinpath("templates")
+    text = templates.joinpath("slurm.sbatch").read_text()
+    assert '(umask 077 && mkdir -p "$RUNDIR")' in text and 'chmod 700 "$RUNDIR"' in text, "the TLS key lives in the job's private directory"
+    assert "Security.temporary()" in text and "0o600" in text
+    assert 'dask" scheduler --protocol tls "${TLS_ARGS[@]}"' in text and 'dask" worker "${TLS_ARGS[@]}"' in text
+    assert 'TLS_ARGS=(--tls-ca-file "$RUNDIR/ca.pem" --tls-cert "$RUNDIR/cert.pem" --tls-key "$RUNDIR/key.pem")' in text
+    assert "export DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION=True" in text.splitlines()
+    job = yaml.safe_load(templates.joinpath("kubernetes-daskjob.yaml").read_text())
+    pods = {
+        "CLIENT": job["spec"]["job"]["spec"],
+        "WORKER": job["spec"]["cluster"]["spec"]["worker"]["spec"],
+        "SCHEDULER": job["spec"]["cluster"]["spec"]["scheduler"]["spec"],
+    }
+    for role, pod in pods.items():
+        assert pod["volumes"] == [{"name": "tls", "secret": {"secretName": "polycorpus-tls", "defaultMode": 0o400}}], role
+        [container] = pod["containers"]
+        assert {"name": "tls", "mountPath": "/etc/polycorpus-tls", "readOnly": True} in container["volumeMounts"], role
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] == "True" and env["DASK_DISTRIBUTED__COMM__TLS__CA_FILE"] == "/etc/polycorpus-tls/ca.pem"
+        assert env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] == "/etc/polycorpus-tls/cert.pem", role
+        assert env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] == "/etc/polycorpus-tls/key.pem", role
+    assert pods["SCHEDULER"]["containers"][0]["args"][-2:] == ["--protocol", "tls"]
 
 
 def test_importing_loads_no_model() -> None:
