@@ -20,6 +20,7 @@ import logging
 import os
 import shlex
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -133,11 +134,23 @@ def files_security(tls: TLSConfig) -> Security:
     )
 
 
-def cluster_security(cfg: ClusterConfig) -> Security | None:
+def write_temporary_credentials(folder: str) -> TLSConfig:
+    """A self-signed certificate and key made now (Dask's `Security.temporary()`), written into `folder` as ca.pem, cert.pem
+    and key.pem of mode 0600 (the certificate is its own CA); the `cluster.tls` section naming them."""
+    tls = Security.temporary()
+    paths = {}
+    for key, name, pem in (("ca_file", "ca.pem", tls.tls_ca_file), ("cert_file", "cert.pem", tls.tls_client_cert), ("key_file", "key.pem", tls.tls_client_key)):
+        paths[key] = os.path.join(folder, name)
+        with os.fdopen(os.open(paths[key], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:
+            handle.write(pem)
+    return TLSConfig(**paths)
+
+
+def cluster_security(cfg: ClusterConfig, credentials_dir: str) -> Security | None:
     """The TLS of a networked cluster polycorpus starts: `cluster.tls`'s files, else temporary credentials; None (with a warning) for `tls: none`.
 
-    Temporary credentials (`Security.temporary()`: a self-signed certificate and key, in memory) are
-    made per run; dask-jobqueue writes the workers' copies to files of mode 0600 for the job scripts.
+    Temporary credentials are made per run and written into `credentials_dir`, a folder the worker
+    jobs can read (files of mode 0600: `write_temporary_credentials`).
     """
     if cfg.tls == "none":
         log.warning(
@@ -145,9 +158,7 @@ def cluster_security(cfg: ClusterConfig) -> Security | None:
             cfg.type,
         )
         return None
-    if cfg.tls.files:
-        return files_security(cfg.tls)
-    return Security.temporary()
+    return files_security(cfg.tls if cfg.tls.files else write_temporary_credentials(credentials_dir))
 
 
 def address_security(cfg: ClusterConfig) -> tuple[str | None, Security]:
@@ -184,16 +195,16 @@ def _scheduler_file_address(path: str | None) -> str | None:
         return None
 
 
-def slurm_cluster(cfg: ClusterConfig, credentials_dir: str | None = None) -> Any:
+def slurm_cluster(cfg: ClusterConfig, credentials_dir: str) -> Any:
     """A dask-jobqueue SLURMCluster from the `cluster` config section (no jobs submitted until it is scaled).
 
-    The scheduler and worker jobs use `cluster_security(cfg)`; temporary worker credentials are
-    written under `credentials_dir` (a folder the compute nodes can read; default: the current one).
-    Raises MissingExtra without dask-jobqueue.
+    The scheduler and worker jobs use `cluster_security(cfg, credentials_dir)`: temporary credentials
+    go into `credentials_dir`, which the compute nodes must be able to read. Raises MissingExtra
+    without dask-jobqueue.
     """
     jobqueue = _require("dask_jobqueue", "slurm")
     slurm = cfg.slurm
-    security = cluster_security(cfg)
+    security = cluster_security(cfg, credentials_dir)
     return jobqueue.SLURMCluster(
         cores=slurm.cores,
         processes=max(1, slurm.cores // cfg.threads_per_worker),
@@ -211,7 +222,6 @@ def slurm_cluster(cfg: ClusterConfig, credentials_dir: str | None = None) -> Any
         scheduler_options={"dashboard_address": cfg.dashboard_address},
         security=security,
         protocol="tls://" if security else "tcp://",
-        shared_temp_directory=credentials_dir or os.getcwd(),
     )
 
 
@@ -277,9 +287,10 @@ def _detach(client: Any) -> None:
 def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Iterator[Executor]:
     """The executor for the `cluster` config section, closed (and its cluster stopped, if ours) on exit.
 
-    `credentials_dir`: where a slurm cluster writes its workers' temporary TLS files (mode 0600,
-    removed when it stops). Raises MissingExtra when the cluster type's extra is not installed,
-    ConfigError for an unknown type or a TLS scheduler without certificates.
+    `credentials_dir`: where a slurm cluster writes its temporary TLS files, in a private folder of
+    its own removed when the cluster stops (default: the current folder, which compute nodes usually
+    share). Raises MissingExtra when the cluster type's extra is not installed, ConfigError for an
+    unknown type or a TLS scheduler without certificates.
     """
     from distributed import Client
 
@@ -302,22 +313,22 @@ def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Ite
             _detach(client)
             client.close()  # the scheduler is not ours: never shut it down
         return
-    if kind == "local":
-        cluster = local_cluster(cfg)
-    elif kind == "slurm":
-        cluster = slurm_cluster(cfg, credentials_dir)
-        _size(cluster, cfg)
-    elif kind == "kubernetes":
-        cluster = _kubernetes_cluster(cfg)
-        _size(cluster, cfg)
-    else:
-        raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
-    try:
+    with contextlib.ExitStack() as stack:
+        if kind == "local":
+            cluster = local_cluster(cfg)
+        elif kind == "slurm":
+            private = stack.enter_context(tempfile.TemporaryDirectory(prefix=".polycorpus-tls-", dir=credentials_dir or os.getcwd()))
+            cluster = slurm_cluster(cfg, private)
+            _size(cluster, cfg)
+        elif kind == "kubernetes":
+            cluster = _kubernetes_cluster(cfg)
+            _size(cluster, cfg)
+        else:
+            raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
+        stack.callback(cluster.close)  # before the credentials folder is removed
         client = Client(cluster)  # with the cluster's own security
         try:
             _prepare(client, cfg)
             yield DaskExecutor(client)
         finally:
             client.close()
-    finally:
-        cluster.close()

@@ -63,16 +63,3 @@ def sample_full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert polycorpus("ingest", SAMPLE, out) == 0
     assert polycorpus("run", out / "documents", out, "--cluster", "sync") == 0
     return out
-
-
-def write_tls_files(folder: Path) -> dict[str, str]:
-    """A self-signed certificate and key (Dask's Security.temporary()) as ca.pem, cert.pem, key.pem: the `cluster.tls` section for them."""
-    from distributed.security import Security
-
-    tls = Security.temporary()
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {"ca_file": folder / "ca.pem", "cert_file": folder / "cert.pem", "key_file": folder / "key.pem"}
-    for path, pem in zip(files.values(), (tls.tls_ca_file, tls.tls_client_cert, tls.tls_client_key)):
-        path.write_text(pem, encoding="ascii")
-        path.chmod(0o600)
-    return {key: str(path) for key, path in files.items()}

@@ -20,9 +20,9 @@ import yaml
 from distributed import Client
 
 from cluster import config as configuration
-from cluster.client import WORKER_ENVIRONMENT, files_security, local_cluster
+from cluster.client import WORKER_ENVIRONMENT, files_security, local_cluster, write_temporary_credentials
 from cluster.runner import run
-from tests.conftest import generated_jsonl, polycorpus, read_dir, write_tls_files
+from tests.conftest import generated_jsonl, polycorpus, read_dir
 
 BIN = Path(sys.executable).parent
 TABLES = ("sentences", "tokens", "errors")
@@ -161,7 +161,8 @@ def test_workers_restarted_mid_run_reload_models_and_the_run_completes(scheduler
 def tls_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """A `dask scheduler --protocol tls` and one `dask worker`, both with TLS files made here; only holders of them may connect."""
     folder = tmp_path_factory.mktemp("dask-tls")
-    tls = write_tls_files(folder / "tls")
+    (folder / "tls").mkdir()
+    tls = write_temporary_credentials(str(folder / "tls")).model_dump()
     flags = ["--tls-ca-file", tls["ca_file"], "--tls-cert", tls["cert_file"], "--tls-key", tls["key_file"]]
     file = folder / "scheduler.json"
     common = {"cwd": folder, "stdin": subprocess.DEVNULL, "stderr": subprocess.STDOUT}

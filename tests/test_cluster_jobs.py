@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from cluster import config as configuration
-from cluster.client import WORKER_ENVIRONMENT, MissingExtra, kubernetes_spec, slurm_cluster
-from tests.conftest import write_tls_files
+from cluster.client import WORKER_ENVIRONMENT, MissingExtra, kubernetes_spec, slurm_cluster, write_temporary_credentials
 
 SLURM = {
     "type": "slurm",
@@ -73,7 +72,7 @@ def test_slurm_job_script_carries_the_config(tmp_path: Path) -> None:
 
 
 def test_slurm_with_tls_files_uses_them_and_tls_none_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    tls = write_tls_files(tmp_path)
+    tls = write_temporary_credentials(str(tmp_path)).model_dump()
     cluster = slurm_cluster(configuration.load(None, {"cluster": {**SLURM, "tls": tls}}).cluster, str(tmp_path))
     try:
         command = shlex.split(cluster.job_script().strip().splitlines()[-1])
@@ -81,7 +80,7 @@ def test_slurm_with_tls_files_uses_them_and_tls_none_warns(tmp_path: Path, caplo
         cluster.close()
     assert [command[command.index(flag) + 1] for flag in TLS_FLAGS] == [tls["ca_file"], tls["cert_file"], tls["key_file"]]
     with caplog.at_level(logging.WARNING):
-        cluster = slurm_cluster(configuration.load(None, {"cluster": {**SLURM, "tls": "none"}}).cluster)
+        cluster = slurm_cluster(configuration.load(None, {"cluster": {**SLURM, "tls": "none"}}).cluster, str(tmp_path))
     try:
         assert not any(flag in cluster.job_script() for flag in TLS_FLAGS) and cluster.scheduler_address.startswith("tcp://")
     finally:
@@ -124,7 +123,7 @@ def test_a_missing_extra_is_named(kind: str, module: str, extra: str, monkeypatc
     monkeypatch.setitem(sys.modules, module, None)  # what an environment without the extra looks like to import
     cfg = configuration.load(None, {"cluster": SLURM if kind == "slurm" else KUBERNETES}).cluster
     with pytest.raises(MissingExtra, match=rf"pip install 'polycorpus\[{extra}\]'"):
-        slurm_cluster(cfg) if kind == "slurm" else kubernetes_spec(cfg)
+        slurm_cluster(cfg, ".") if kind == "slurm" else kubernetes_spec(cfg)
 
 
 def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
@@ -132,7 +131,7 @@ def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
     sbatch = templates.joinpath("slurm.sbatch")
     assert subprocess.run(["bash", "-n", str(sbatch)], capture_output=True).returncode == 0
     text = sbatch.read_text()
-    assert 'dask" scheduler --protocol tls "${TLS_ARGS[@]}" --scheduler-file' in text and "--nthreads 1" in text and "--lifetime" in text
+    assert 'dask" scheduler "${TLS_ARGS[@]}" "${SCHEDULER_HOST[@]}" --port 0' in text and "--nthreads 1" in text and "--lifetime" in text
     assert "--cluster address --scheduler-file" in text
     job = yaml.safe_load(templates.joinpath("kubernetes-daskjob.yaml").read_text())
     assert job["kind"] == "DaskJob"
@@ -148,8 +147,9 @@ def test_templates_start_scheduler_and_workers_with_tls() -> None:
     templates = resources.files("cluster").joinpath("templates")
     text = templates.joinpath("slurm.sbatch").read_text()
     assert '(umask 077 && mkdir -p "$RUNDIR")' in text and 'chmod 700 "$RUNDIR"' in text, "the TLS key lives in the job's private directory"
-    assert "Security.temporary()" in text and "0o600" in text
-    assert 'dask" scheduler --protocol tls "${TLS_ARGS[@]}"' in text and 'dask" worker "${TLS_ARGS[@]}"' in text
+    assert "from cluster.client import write_temporary_credentials" in text
+    assert 'dask" scheduler "${TLS_ARGS[@]}"' in text and 'dask" worker "${TLS_ARGS[@]}" "${NET_ARGS[@]}"' in text
+    assert "export DASK_DISTRIBUTED__COMM__DEFAULT_SCHEME=tls" in text.splitlines()
     assert 'TLS_ARGS=(--tls-ca-file "$RUNDIR/ca.pem" --tls-cert "$RUNDIR/cert.pem" --tls-key "$RUNDIR/key.pem")' in text
     assert "export DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION=True" in text.splitlines()
     job = yaml.safe_load(templates.joinpath("kubernetes-daskjob.yaml").read_text())

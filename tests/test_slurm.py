@@ -1,0 +1,101 @@
+"""A real one-node SLURM cluster (Debian's slurm-wlm and munge on this host, started by .ci/slurm-up):
+`run --cluster slurm` (dask-jobqueue submits the worker jobs) and the shipped slurm.sbatch through
+`sbatch`, both with TLS, give the tables of an in-process run.
+
+The tests skip, saying why, only where SLURM cannot start: not running and no root to start it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import generated_jsonl, polycorpus, read_dir
+
+REPO = Path(__file__).resolve().parent.parent
+SLURM_UP = REPO / ".ci" / "slurm-up"
+VENV = Path(sys.executable).parent.parent
+TABLES = ("sentences", "tokens", "errors")
+
+
+def _sinfo_answers() -> bool:
+    if not shutil.which("sinfo"):
+        return False
+    try:
+        return subprocess.run(["sinfo", "-h"], capture_output=True, timeout=10).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+@pytest.fixture(scope="module")
+def slurm() -> Iterator[None]:
+    """A SLURM that answers: the one running here, or one .ci/slurm-up starts (and this fixture stops)."""
+    if _sinfo_answers():
+        yield
+        return
+    if os.geteuid() != 0:
+        pytest.skip("SLURM is not running here, and starting it (.ci/slurm-up: munge, slurmctld, slurmd) needs root")
+    result = subprocess.run(["bash", str(SLURM_UP)], capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        pytest.skip(f"SLURM could not start here (.ci/slurm-up exited {result.returncode}): {result.stderr.strip()[-400:]}")
+    try:
+        yield
+    finally:
+        subprocess.run(["bash", str(SLURM_UP), "stop"], timeout=60)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """6+ shards of English (a blank pipeline: SLURM workers start quickly) and their in-process run."""
+    root = tmp_path_factory.mktemp("slurm")
+    lines = generated_jsonl(root / "gen.jsonl", groups=60).read_text(encoding="utf-8").splitlines()
+    (root / "en.jsonl").write_text("".join(line + "\n" for line in lines if json.loads(line)["lang"] == "en"), encoding="utf-8")
+    assert polycorpus("ingest", root / "en.jsonl", root / "in", "--shard-size", "0.001") == 0
+    docs = root / "in" / "documents"
+    assert len(list(docs.glob("part-*.parquet"))) >= 6
+    assert polycorpus("run", docs, root / "sync", "--tasks", "tokenize", "--cluster", "sync") == 0
+    return {"docs": docs, "sync": root / "sync"}
+
+
+def assert_same_tables(expected: Path, actual: Path) -> None:
+    for table in TABLES:
+        rows = [sorted(tuple(str(v) for v in r.values()) for r in read_dir(folder / table).to_pylist()) for folder in (expected, actual)]
+        assert rows[0] == rows[1], table
+
+
+def test_run_on_slurm_submits_worker_jobs_with_tls(slurm: None, corpus: dict[str, Path], tmp_path: Path) -> None:
+    config = tmp_path / "slurm.yaml"
+    section = {"type": "slurm", "n_workers": 2, "slurm": {"cores": 1, "memory": "1GiB", "walltime": "00:10:00", "interface": "lo"}}
+    config.write_text(yaml.safe_dump({"cluster": section}), encoding="utf-8")
+    out = tmp_path / "out"
+    assert polycorpus("run", corpus["docs"], out, "--tasks", "tokenize", "--config", config) == 0
+    assert_same_tables(corpus["sync"], out)
+    hosts = {json.loads(p.read_text())["host"] for p in (out / "_manifest").glob("*.json")}
+    pids = {json.loads(p.read_text())["pid"] for p in (out / "_manifest").glob("*.json")}
+    assert os.getpid() not in pids and hosts, "the shards ran in the SLURM jobs' workers"
+    assert sorted(p.name for p in (out / "_logs").iterdir() if not p.name.startswith("run-")) == [], "the temporary TLS files went with the cluster"
+    queue = subprocess.run(["squeue", "-h", "-n", "polycorpus", "-t", "PENDING,RUNNING"], capture_output=True, text=True, timeout=30).stdout
+    assert queue.strip() == "", "the worker jobs were cancelled when the run ended"
+
+
+def test_shipped_sbatch_template_runs_with_tls(slurm: None, corpus: dict[str, Path], tmp_path: Path) -> None:
+    out, rundir = tmp_path / "out", tmp_path / "rundir"
+    template = str(resources.files("cluster").joinpath("templates", "slurm.sbatch"))
+    exports = f"ALL,DOCS={corpus['docs']},OUT={out},VENV={VENV},TASKS=tokenize,RUNDIR={rundir},INTERFACE=lo"
+    command = ["sbatch", "--wait", "--partition=debug", "--nodes=1", "--ntasks-per-node=2", "--ntasks=2", "--mem-per-cpu=1G", "--time=00:05:00"]
+    command += [f"--chdir={tmp_path}", f"--output={tmp_path}/job.log", f"--export={exports}", template]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=400)
+    log = (tmp_path / "job.log").read_text() if (tmp_path / "job.log").exists() else ""
+    assert result.returncode == 0, f"{result.stderr}\n{log}"
+    assert_same_tables(corpus["sync"], out)
+    assert rundir.stat().st_mode & 0o777 == 0o700 and (rundir / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert json.loads((rundir / "scheduler.json").read_text())["address"].startswith("tls://127.0.0.1:")
