@@ -172,7 +172,7 @@ def _run_phase(
         else:
             results.append(outcome)
             done.setdefault(job.shard, set()).update(job.todo)
-            for lang in sorted(set(outcome.languages) - set(config.languages) - summary.unconfigured):
+            for lang in sorted(set(outcome.manifest.languages) - set(config.languages) - summary.unconfigured - {None}):
                 summary.unconfigured.add(lang)
                 warn_unconfigured(lang)
         progress.advance(job.shard, failed=failed)

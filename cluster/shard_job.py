@@ -56,13 +56,12 @@ class ShardJob:
 
 @dataclass(frozen=True)
 class JobResult:
-    """A finished job: the manifest it wrote, this job's own documents read, wall seconds and seconds per phase, and the languages of its documents."""
+    """A finished job: the manifest it wrote, and this job's own documents read, wall seconds and seconds per phase."""
 
     manifest: Manifest
     documents: int
     seconds: float
     timings: dict[str, float]
-    languages: tuple[str, ...] = ()
 
 
 def load_shard(job: ShardJob) -> ShardData:
@@ -122,8 +121,7 @@ def run_job(job: ShardJob, corpus: dict[str, Any] | None = None) -> JobResult:
         for table in created:
             out.remove(table, job.shard)
         raise
-    languages = tuple(sorted({doc["lang"] for doc in data.documents if doc["lang"]}))
-    return JobResult(manifest, len(data.documents), round(seconds, 4), output.timings, languages)
+    return JobResult(manifest, len(data.documents), round(seconds, 4), output.timings)
 
 
 def _write_tables(out: Location, job: ShardJob, output: ShardOutput, created: list[str]) -> int:
