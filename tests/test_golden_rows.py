@@ -28,7 +28,7 @@ SAMPLE_DIGESTS = {
 GENERATED_DIGESTS = {
     "sentences": (5263, "b33e5946fce9931ad06f7456af34107c7c87f7ae53285aeffb0dbb059b5dce42"),
     "tokens": (5263, "a6cafa3eb656834e163ce932e6061f1e6a6fa43d7dbfbeaf42188dca0e57aef3"),
-    "entities": (181, "82a75b479112e1f886c3e2a1411864a26dc73ddd792493902357bff340741231"),
+    "entities": (140, "3de3306892d17c11533b1337afd0f673481ab7985a98afab22f84cd05e88953d"),
     "entity_links": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
     "alignments": (4394, "64a80b3328a3d0e6622c158e53b5aefb1cc38cfa31fc70307b743c696feb6de3"),
     "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),

@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from tasks.entities.money import MoneyPolicy, find_money
-from tasks.entities.types import Entity, EntityOptions, normalize, overlaps
+from tasks.entities.types import Entity, EntityOptions, normalize, overlaps, whole_word
 from tasks.spacy.annotate import Annotated, annotate
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
 
@@ -44,7 +44,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
         if any(overlaps(m, e) for e in money):
             continue
         surface = text[m.start : m.end]
-        out.append(Entity(m.start, m.end, m.label, surface, m.norm or normalize(surface), None, None, m.source, m.score))
+        out.append(Entity(m.start, m.end, m.label, surface, _norm(surface, m.norm, text), None, None, m.source, m.score))
     return sorted(out, key=lambda e: (e.start, e.end))
 
 
@@ -80,6 +80,15 @@ def entity_record(entity: Entity) -> dict:
         "source": entity.source,
         "score": entity.score,
     }
+
+
+def _norm(surface: str, canonical: str | None, text: str) -> str:
+    """A mention's norm: its own text, or its gazetteer name when that name is written in the same document.
+
+    Never a name the document does not contain (an alias in another language, a longer official name).
+    """
+    own = normalize(surface)
+    return canonical if canonical and canonical != own and whole_word(canonical).search(text) else own
 
 
 def _money(text: str, lang: str, options: EntityOptions) -> list[Entity]:

@@ -1,9 +1,13 @@
 """Entities across the translations of one group: projection of confidently typed strings, and entity_links.
 
-A PERSON / ORG string typed confidently in one document (by a model, the gazetteer or a strong rule)
-types the same string in the group's other documents (source "projection"). Mentions of one
-entity are then linked across documents: PERSON / ORG by their canonical form (a lone surname
-counts as the group's full name that ends with it), MONEY by equal amount and currency.
+A PERSON / ORG string typed confidently in one document (by a model, the gazetteer or a strong cue;
+never by an alias, a guess or another projection) types the same string in the group's other
+documents where it stands as a whole name, not inside a longer capitalized one ("Dương" of "Bắc Băng
+Dương" is not projected) (source "projection"). A mention's norm is its own text or an alias written in
+the same language: a lone surname takes the only full name ending with it in a document of the same
+language, and a projected mention takes its own text, never the source's norm. Mentions of one entity
+are then linked across documents: PERSON / ORG by their norm, or by their gazetteer entry (so "United
+Nations" and "Liên Hợp Quốc" link), MONEY by equal amount and currency.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from tasks.entities.rules import is_confident
-from tasks.entities.types import Entity, EntityOptions, overlaps, whole_word
+from tasks.entities.gazetteer import load_gazetteer
+from tasks.entities.types import Entity, EntityOptions, normalize, overlaps, whole_name, whole_word
 
 PROJECTION_SCORE = 0.6
+PROJECTABLE_SCORE = 0.8  # a rule's mention projects from this score on (cues: 0.8-0.9; aliases and guesses lower)
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,12 @@ class EntityLink:
 def link_group(docs: list[GroupDoc], options: EntityOptions) -> tuple[dict[str, list[Entity]], list[EntityLink]]:
     """Each document's final entities (projections added, sorted by start) and the links between documents."""
     final = project(docs) if options.project else {d.doc_id: sorted(d.entities, key=_order) for d in docs}
-    final = _resolve_surnames(final)
+    final = _resolve_surnames(final, {d.doc_id: d.lang for d in docs})
+    forms, _ = load_gazetteer(options.gazetteer)
     clusters: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     for doc in docs:
         for idx, ent in enumerate(final[doc.doc_id]):
-            clusters[(ent.label, _key(ent))].append((doc.doc_id, idx))
+            clusters[(ent.label, _key(ent, forms))].append((doc.doc_id, idx))
     langs = {d.doc_id: d.lang for d in docs}
     links = []
     for (label, key), members in sorted(clusters.items()):
@@ -60,11 +66,11 @@ def link_group(docs: list[GroupDoc], options: EntityOptions) -> tuple[dict[str, 
 
 
 def project(docs: list[GroupDoc]) -> dict[str, list[Entity]]:
-    """The entities of each document plus the confident strings of the other documents found in its text."""
+    """The entities of each document plus the confident strings of the other documents found in its text as whole names."""
     typed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # text -> label -> doc ids
     for doc in docs:
         for ent in doc.entities:
-            if ent.label in ("PERSON", "ORG") and is_confident(ent.source, ent.score) and len(ent.text) > 1:
+            if ent.label in ("PERSON", "ORG") and _projectable(ent) and len(ent.text) > 1:
                 typed[ent.text][ent.label].add(doc.doc_id)
     out = {}
     for doc in docs:
@@ -76,31 +82,44 @@ def project(docs: list[GroupDoc]) -> dict[str, list[Entity]]:
             (label,) = labels
             model = next(e for d in docs for e in d.entities if e.text == text and e.label == label)
             for match in whole_word(text).finditer(doc.text):
-                projected = replace(model, start=match.start(), end=match.end(), source="projection", score=PROJECTION_SCORE)
+                if not whole_name(doc.text, match.start(), match.end()):
+                    continue
+                projected = replace(model, start=match.start(), end=match.end(), norm=normalize(text), source="projection", score=PROJECTION_SCORE)
                 if not any(overlaps(projected, e) for e in entities):
                     entities.append(projected)
         out[doc.doc_id] = sorted(entities, key=_order)
     return out
 
 
-def _resolve_surnames(final: dict[str, list[Entity]]) -> dict[str, list[Entity]]:
-    """A one-word PERSON norm becomes the group's only multi-word PERSON norm ending with that word."""
-    full: dict[str, set[str]] = defaultdict(set)
-    for entities in final.values():
+def _projectable(ent: Entity) -> bool:
+    """Typed firmly enough to type the same string in a translation: a model's mention, the gazetteer's or a strong cue's."""
+    return ent.source == "model" or (ent.source != "projection" and ent.score is not None and ent.score >= PROJECTABLE_SCORE)
+
+
+def _resolve_surnames(final: dict[str, list[Entity]], langs: dict[str, str]) -> dict[str, list[Entity]]:
+    """A one-word PERSON norm becomes the only multi-word PERSON norm ending with that word in the group's documents of its language."""
+    full: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for doc_id, entities in final.items():
         for ent in entities:
             words = ent.norm.split()
             if ent.label == "PERSON" and len(words) >= 2:
-                full[words[-1]].add(ent.norm)
+                full[(langs[doc_id], words[-1])].add(ent.norm)
     out = {}
     for doc_id, entities in final.items():
-        out[doc_id] = [replace(e, norm=next(iter(full[e.norm]))) if e.label == "PERSON" and len(full.get(e.norm, ())) == 1 else e for e in entities]
+        resolved = []
+        for e in entities:
+            names = full.get((langs[doc_id], e.norm), set())
+            resolved.append(replace(e, norm=next(iter(names))) if e.label == "PERSON" and len(names) == 1 else e)
+        out[doc_id] = resolved
     return out
 
 
-def _key(ent: Entity) -> str:
+def _key(ent: Entity, forms: dict) -> str:
+    """What links mentions across documents: MONEY's amount and currency; a name's gazetteer entry, else its norm."""
     if ent.label == "MONEY":
         return f"{ent.amount.normalize():f} {ent.currency}" if ent.amount is not None else ent.norm
-    return ent.norm.casefold()
+    entry = forms.get(ent.text) or forms.get(ent.norm)
+    return (entry.name if entry is not None and ent.label == "ORG" else ent.norm).casefold()
 
 
 def _order(ent: Entity) -> tuple[int, int]:

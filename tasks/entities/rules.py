@@ -3,34 +3,50 @@
 It runs after the model's `ner` (if any) and the `polycorpus_gazetteer` matcher, and writes the
 final PERSON / ORG mentions of the Doc, with their source and score, to `doc._.entity_mentions`
 (and to `doc.ents`). Model labels are mapped (PER -> PERSON); MISC becomes ORG only on evidence (a
-gazetteer company, a company cue, a role "PDG de X"); LOC and the rest are left out. The shared
-machinery (cue lists, proposals, overlap resolution) is also used by the Vietnamese component.
+gazetteer company, a company cue, a role "PDG de X"); LOC and the rest are left out. Rules only add
+to a model: a model's PERSON / ORG is never replaced, and a rule's mention never overlaps one
+(benchmarks/ner_eval.py shows the model alone next to model + rules). The shared machinery (cue
+lists, proposals, overlap resolution, gazetteer evidence) is also used by the Vietnamese component.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
-from tasks.entities.types import overlaps, whole_word
+from tasks.entities.gazetteer import GazetteerMatch
+from tasks.entities.types import overlaps, whole_name, whole_word
 
 CUES_PATH = Path(__file__).parent / "data" / "entity_cues.json"
+GIVEN_NAMES_PATH = Path(__file__).parent / "data" / "given_names.txt"
 MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG"}
+# A model's labels for what is surely neither PERSON nor ORG (OntoNotes): rules add nothing over them. WikiNER's
+# LOC and MISC are not among them: its LOC often holds a club named after its city ("Stade de Reims"), and a MISC
+# becomes ORG on evidence (benchmarks/ner_eval.py measured both ways).
+MODEL_OTHER_LABELS = frozenset(
+    ("GPE", "FAC", "NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")
+)
 QUOTES = {'"', "«", "»", "“", "”", "„", "'", "‘", "’"}
 NAME_PARTICLES = {"de", "du", "des", "d'", "d’", "van", "von", "der", "den", "di", "da", "del", "della", "dos", "bin", "ibn", "al", "el", "la", "le"}
 
-# Priorities of the proposal kinds when spans overlap: the higher wins, then the longer span.
+# Priorities of the proposal kinds when spans overlap: the higher wins, then the longer span. A model's
+# mention outranks every rule: rules only add.
+PRIORITY_MODEL = 100
 PRIORITY_TITLE = 60
+PRIORITY_HEAD = 55
 PRIORITY_GAZETTEER = 50
 PRIORITY_CUE = 40
-PRIORITY_MODEL = 30
+PRIORITY_GUESS = 30
 PRIORITY_ROLE = 20
 PRIORITY_ALIAS = 10
+# Between two coordinated names: an ambiguous gazetteer name next to a confirmed organization is confirmed.
+COORDINATION = re.compile(r"\s*(?:,|and|or|&|et|ou|và|hoặc|cùng|với)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -151,11 +167,34 @@ def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     out = []
     for surname in surnames:
         for match in whole_word(surname).finditer(text):
-            following = text[match.end() : match.end() + 2]
-            if len(following) == 2 and following[0] == " " and following[1].isupper():
-                continue  # part of a longer name: "Hà" of "Trần Hồng Hà" is not the "Hà" of "Hà Nội"
+            if not whole_name(text, match.start(), match.end()):
+                continue  # part of a longer name: "Hà" of "Trần Hồng Hà" is not the "Hà" of "Hà Nội", nor "Dương" of "Bắc Băng Dương"
             out.append(Mention(match.start(), match.end(), "PERSON", "rule", 0.7, PRIORITY_ALIAS))
     return out
+
+
+def ends_with_sequence(words: Sequence[str], index: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """Whether `words` end with one of the cue sequences of `index` (a `cue_index`)."""
+    return any(len(words) >= n and matches_sequence(words, len(words) - n, index) == n for n in range(1, 5))
+
+
+def confirmed_matches(text: str, matches: Iterable[GazetteerMatch], has_cue, typed_orgs: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) of the gazetteer matches that may be typed ORG in `text`.
+
+    A needs_cue name (Apple, Amazon, Shell) is kept only with evidence in the same document: `has_cue(match)`
+    true for one of its occurrences, one of its occurrences inside `typed_orgs` (spans a model or a cue typed
+    ORG), or an occurrence coordinated with a confirmed organization ("Samsung and Apple", "Amazon và Meta").
+    """
+    matches = sorted(matches)
+    confirmed = {m.canonical for m in matches if not m.needs_cue or has_cue(m) or any(s <= m.start and m.end <= e for s, e in typed_orgs)}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in zip(matches, matches[1:]):
+            if (a.canonical in confirmed) != (b.canonical in confirmed) and COORDINATION.fullmatch(text[a.end : b.start]):
+                confirmed |= {a.canonical, b.canonical}
+                changed = True
+    return [(m.start, m.end, m.canonical) for m in matches if m.canonical in confirmed]
 
 
 def is_confident(source: str, score: float | None) -> bool:
@@ -163,11 +202,22 @@ def is_confident(source: str, score: float | None) -> bool:
     return source in ("model", "gazetteer") or (score is not None and score >= 0.7)
 
 
-class EntityRules:
-    """Maps model entities and adds cue and gazetteer mentions; see the module docstring."""
+@functools.cache
+def given_names() -> frozenset[str]:
+    """Common given names (tasks/entities/data/given_names.txt, sources in its header)."""
+    return frozenset(line.strip() for line in GIVEN_NAMES_PATH.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#"))
 
-    def __init__(self, lang: str) -> None:
+
+class EntityRules:
+    """Maps model entities and adds cue and gazetteer mentions; see the module docstring.
+
+    `has_model`: whether a model's `ner` runs before it. Without one, runs of two or three capitalized
+    words inside a sentence are also a low-score PERSON guess.
+    """
+
+    def __init__(self, lang: str, has_model: bool = False) -> None:
         self.lang = lang
+        self.has_model = has_model
 
     def __call__(self, doc: Doc) -> Doc:
         model = list(doc.ents)
@@ -177,7 +227,9 @@ class EntityRules:
         proposals += self._cue_mentions(doc, model)
         chosen = select(proposals)
         chosen = select(chosen + alias_mentions(doc, chosen))
-        write_mentions(doc, chosen)
+        # Rules only add: none over what the model typed as another kind of name (a place, a date, a work).
+        other = [e for e in model if e.label_ in MODEL_OTHER_LABELS]
+        write_mentions(doc, [m for m in chosen if m.source == "model" or not any(m.start < e.end_char and e.start_char < m.end for e in other)])
         return doc
 
     def _model_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
@@ -193,7 +245,23 @@ class EntityRules:
 
     def _gazetteer_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         out = []
-        for start, end, canonical in doc._.companies or ():
+        org_cues = cue_index(self.lang, "org_cue_nouns")
+        roles = cue_index(self.lang, "role_words")
+        suffixes = cue(self.lang, "org_suffixes")
+
+        links = cue(self.lang, "role_links")
+
+        def has_cue(match: GazetteerMatch) -> bool:
+            """A type noun or role before the name ("the company Apple", "CEO of Apple"), or a legal form after it ("Apple Inc.")."""
+            words = doc.text[max(0, match.start - 40) : match.start].split()
+            words = words[:-1] if words and words[-1].lower() in links else words
+            after = doc.text[match.end : match.end + 12].split()
+            return any(ends_with_sequence(ws, index) for ws in (words, [w.lower() for w in words]) for index in (org_cues, roles)) or bool(
+                after and after[0] in suffixes
+            )
+
+        model_orgs = [(e.start_char, e.end_char) for e in model if e.label_ == "ORG"]
+        for start, end, canonical in confirmed_matches(doc.text, doc._.companies or (), has_cue, model_orgs):
             # Inside a model PERSON, or a one-word name inside a longer entity ("Google Maps"): not the company.
             one_word = " " not in doc.text[start:end]
             blocked = any(
@@ -207,7 +275,9 @@ class EntityRules:
     def _cue_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         """Every cue rule at every token: titles, legal forms, name heads, team names, type nouns, roles."""
         ctx = _Context(doc, self.lang, model)
-        rules = (_title_person, _suffix_org, _head_org, _team_org, _cue_noun_org, _role_org)
+        rules = (_title_person, _said_person, _given_name_person, _suffix_org, _head_org, _team_org, _cue_noun_org, _role_org)
+        if not self.has_model:
+            rules += (_capitalized_guess,)
         out = []
         for i in range(len(doc)):
             for rule in rules:
@@ -234,6 +304,8 @@ class _Context:
         self.role_links = cue(lang, "role_links")
         self.org_nouns = cue_index(lang, "org_cue_nouns")
         self.roles = cue_index(lang, "role_words")
+        self.person_verbs = cue(lang, "person_verbs")
+        self.given_names = given_names()
         self.person_starts = {e.start for e in model if e.label_ in ("PER", "PERSON")}
         self.person_or_place = {i for e in model if e.label_ in ("PER", "PERSON", "LOC", "GPE") for i in range(e.start, e.end)}
 
@@ -250,6 +322,53 @@ def _title_person(ctx: _Context, i: int) -> _Found:
     if end > i + 1 and not any(doc[k].like_num for k in range(i + 1, end)):
         return (i + 1, end, "PERSON", 0.9, PRIORITY_TITLE)
     return None
+
+
+def _said_person(ctx: _Context, i: int) -> _Found:
+    """Two to four capitalized words right before or after a speech verb: "Tobias Wren said", "said Tobias Wren" -> PERSON."""
+    doc = ctx.doc
+    if ctx.lower[i] not in ctx.person_verbs:
+        return None
+    if i + 1 < len(doc):
+        end = name_run(doc, i + 1, ctx.not_names, max_len=4)
+        if end - (i + 1) >= 2 and not any(doc[k].like_num for k in range(i + 1, end)):
+            return (i + 1, end, "PERSON", 0.7, PRIORITY_CUE)
+    start = i
+    while start > 0 and i - start < 4 and is_capitalized(doc[start - 1].text) and doc[start - 1].text not in ctx.not_names and doc[start - 1].is_alpha:
+        start -= 1
+    if i - start >= 2 and (start == 0 or not is_capitalized(doc[start - 1].text)):
+        return (start, i, "PERSON", 0.7, PRIORITY_CUE)
+    return None
+
+
+def _given_name_person(ctx: _Context, i: int) -> _Found:
+    """A run of two to four capitalized words opening with a common given name: "Maria Lopez" -> PERSON."""
+    doc = ctx.doc
+    if ctx.tokens[i] not in ctx.given_names or (i > 0 and is_capitalized(ctx.tokens[i - 1]) and ctx.tokens[i - 1] not in ctx.not_names):
+        return None
+    end = name_run(doc, i, ctx.not_names, particles=True, max_len=4)
+    if (
+        end - i >= 2
+        and not any(doc[k].like_num or ctx.tokens[k] in ctx.suffixes for k in range(i, end))
+        and (end >= len(doc) or ctx.tokens[end] not in ctx.suffixes)
+    ):
+        return (i, end, "PERSON", 0.75, PRIORITY_CUE)
+    return None
+
+
+def _capitalized_guess(ctx: _Context, i: int) -> _Found:
+    """Two or three capitalized words inside a sentence, none a function, type or place-link word: a PERSON guess (no model)."""
+    doc = ctx.doc
+    if i == 0 or doc[i].is_sent_start or is_capitalized(ctx.tokens[i - 1]) or ctx.lower[i - 1] in ("the", "of", "at", "in") or doc[i - 1].is_quote:
+        return None
+    end = i
+    while end < len(doc) and end - i < 4 and doc[end].is_alpha and doc[end].text.istitle() and ctx.tokens[end] not in ctx.not_names:
+        end += 1
+    if not 2 <= end - i <= 3 or (end < len(doc) and (is_capitalized(ctx.tokens[end]) or ctx.lower[end] in ("of", "de"))):
+        return None
+    if any(ctx.tokens[k] in ctx.suffixes or ctx.tokens[k] in ctx.heads or ctx.tokens[k] in ctx.titles for k in range(i, end)):
+        return None
+    return (i, end, "PERSON", 0.5, PRIORITY_GUESS)
 
 
 def _suffix_org(ctx: _Context, i: int) -> _Found:
@@ -341,13 +460,14 @@ def _link_length(doc: Doc, i: int, links: frozenset[str]) -> int:
 
 
 def clean_person(doc: Doc, span: Span, lang: str) -> Span | None:
-    """A model PERSON without leading lower-case words and trailing numbers; None when it is no name.
+    """A model PERSON without leading lower-case words and titles, and trailing numbers; None when it is no name.
 
     Dropped: spans with no capitalized word, a bare determiner, and a title quoted alone ("Evita").
     """
     start, end = span.start, span.end
-    while start < end and not is_capitalized(doc[start].text):
-        start += 1
+    titles = cue(lang, "person_titles")
+    while start < end and (not is_capitalized(doc[start].text) or (doc[start].text in titles and end - start > 1)):
+        start += 1  # "le président X", "M. Beyer": the title stays outside, as the cue rules write it
     while end > start and (doc[end - 1].like_num or doc[end - 1].is_punct):
         end -= 1
     if start >= end:

@@ -78,3 +78,22 @@ def overlaps(a: Located, b: Located) -> bool:
 def whole_word(text: str) -> re.Pattern[str]:
     """A regex matching `text` literally where no word character (`\\w`) touches it on either side."""
     return re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")
+
+
+_WORD_BEFORE = re.compile(r"(\S+) $")
+_SENTENCE_END = frozenset('.!?:;\n"«“”')
+
+
+def whole_name(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands alone as a name: no capitalized word right before or after it, one space away.
+
+    "Dương" in "Bắc Băng Dương" and "Hà" in "Hà Nội" are parts of longer names; a capitalized word that
+    only opens its sentence ("Theo Kowalczyk") does not count.
+    """
+    before = _WORD_BEFORE.search(text[max(0, start - 40) : start])
+    if before and before.group(1)[0].isupper():
+        prefix = text[: start - len(before.group(1)) - 1].rstrip()
+        if prefix and prefix[-1] not in _SENTENCE_END:
+            return False
+    after = text[end : end + 2]
+    return not (len(after) == 2 and after[0] == " " and after[1].isupper())

