@@ -20,7 +20,9 @@ def language_specs(config: Config) -> tuple[tuple[str, LanguageSpec], ...]:
     """Every configured language's spec, by language code, `model: auto` resolved; ConfigError when a model it names is not installed."""
     specs = []
     for lang, entry in sorted(config.languages.items()):
-        spec = LanguageSpec(model=resolve_model(lang, entry.model), user_dict=entry.user_dict, max_length=entry.max_length, hard_wrapped=config.run.hard_wrapped)
+        spec = LanguageSpec(
+            model=resolve_model(lang, entry.model), user_dict=entry.user_dict, max_length=entry.max_length, hard_wrapped=config.run.hard_wrapped
+        )
         try:
             check_spec(lang, spec)
         except PipelineError as exc:

@@ -19,7 +19,7 @@ from tests.conftest import generated_jsonl, polycorpus
 SAMPLE_DIGESTS = {
     "sentences": (26, "57a347943675c8fd4798ae48ba00161e80cad814b4f35c7378a2bd5177d0e7a5"),
     "tokens": (26, "a2775118edb4b2cdb8fcf80524bf209f9145952776e261fc5546b2566e2ff136"),
-    "entities": (15, "f630cc4bae284057a00acfe05f997d72d0784b4a14dcf9afe71c9043ff1cb8db"),
+    "entities": (15, "7e3967648fdc4ab4e685e9b4d3a41514ae4d799243c9015c8acf31ca87ce1af6"),
     "entity_links": (15, "41d0d19bb5614a4119f99ad928c2e10fdd9da02e081261f4bbc24bc96ebd7176"),
     "alignments": (40, "a7e9174f0b64e1a6c9e79a3c54555825ae5a3547176ca2bf8748c2d2775ea748"),
     "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
