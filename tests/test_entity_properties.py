@@ -20,7 +20,8 @@ from tasks.entities.types import EntityOptions
 from tasks.spacy.pipelines import LanguageSpec
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}
-COMPANIES = sorted({name for name in read_gazetteer(SHIPPED).values() if len(name) > 3 and name.isascii()})
+# Names that are also common words (needs_cue: Apple, Shell) are ORG only with a cue, so they are left out here.
+COMPANIES = sorted({org.name for org in read_gazetteer(SHIPPED).values() if not org.needs_cue and len(org.name) > 3 and org.name.isascii()})
 MONEY = {
     "en": ["$100 million", "€2.5bn", "1,200 euros", "USD 40,000", "£3 billion", "5 million US dollars"],
     "fr": ["100 millions de dollars", "2,5 milliards d'euros", "1 200 €", "40 000 USD", "3 Md€"],
