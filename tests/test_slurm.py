@@ -38,8 +38,10 @@ def _sinfo_answers() -> bool:
 
 @pytest.fixture(scope="module")
 def slurm() -> Iterator[None]:
-    """A SLURM that answers: the one running here, or one .ci/slurm-up starts (and this fixture stops)."""
+    """A SLURM that answers: the one running here (its drained node resumed, as root), or one .ci/slurm-up starts (and this fixture stops)."""
     if _sinfo_answers():
+        if os.geteuid() == 0:
+            subprocess.run(["bash", str(SLURM_UP)], capture_output=True, timeout=60)
         yield
         return
     if os.geteuid() != 0:
