@@ -76,7 +76,8 @@ def assert_same_tables(expected: Path, actual: Path) -> None:
 
 def test_run_on_slurm_submits_worker_jobs_with_tls(slurm: None, corpus: dict[str, Path], tmp_path: Path) -> None:
     config = tmp_path / "slurm.yaml"
-    section = {"type": "slurm", "n_workers": 2, "slurm": {"cores": 1, "memory": "1GiB", "walltime": "00:10:00", "interface": "lo"}}
+    slurm = {"cores": 1, "memory": "1GiB", "walltime": "00:10:00", "interface": "lo", "job_extra_directives": [f"--output={tmp_path}/slurm-%j.out"]}
+    section = {"type": "slurm", "n_workers": 2, "slurm": slurm}
     config.write_text(yaml.safe_dump({"cluster": section}), encoding="utf-8")
     out = tmp_path / "out"
     assert polycorpus("run", corpus["docs"], out, "--tasks", "tokenize", "--config", config) == 0
