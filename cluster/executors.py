@@ -25,6 +25,12 @@ class Executor(MapReduce):
     """A MapReduce that also runs `fn` over items and yields (item, result or the exception it raised) as each finishes."""
 
     dashboard_link: str | None = None
+    listener: Callable[[str, int, int], None] | None = None  # hears corpus steps' progress (the runner's Progress.step)
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """Pass a corpus step's progress to the listener, if any."""
+        if self.listener is not None:
+            self.listener(stage, done, total)
 
     @abstractmethod
     def map_unordered(

@@ -57,6 +57,11 @@ def phases(tasks: list[Task]) -> list[list[Task]]:
     return cut
 
 
+def phase_name(phase: list[Task]) -> str:
+    """What progress output and the run record call a phase of shard jobs: "annotate" when its tasks annotate, else its tasks' names."""
+    return "annotate" if any(t.annotates for t in phase) else " + ".join(t.name for t in phase)
+
+
 def plain_jobs(docs_url: str, out_url: str, config: Config) -> list[ShardJob]:
     """One job per shard of `docs_url` with every configured task of the first phase: what a plain loop over `run_job` does (benchmarks)."""
     first = phases(resolve(config.tasks))[0]
@@ -107,7 +112,8 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
         with run_log(out), open_executor(config.cluster, out.path(LOG_DIR) if out.is_local else None) as executor:
             if executor.dashboard_link:
                 print(f"Dask dashboard: {executor.dashboard_link}", file=sys.stderr)
-            progress = Progress(planned, count_documents(docs, planned))
+            progress = Progress(count_documents(docs, planned))
+            executor.listener = progress.step
             for phase in cut:
                 jobs = []
                 for shard in shards:
@@ -129,6 +135,7 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
                         done,
                     )
             progress.close()
+            summary.phases = progress.seconds
     summary.done = sorted({r.manifest.shard for r in results} - set(summary.failed))
     summary.seconds = round(time.time() - started, 3)
     write_run_record(out, _run_record(docs, config, tasks, summary, results, started))
@@ -148,20 +155,20 @@ def _run_phase(
     progress: Progress,
     done: dict[str, set[str]],
 ) -> None:
-    """One phase: the corpus step of its first task if it has one, then one job per shard."""
+    """One phase: the corpus step of its first task if it has one (a phase of its own in progress and the record, named after its table), then one job per shard."""
     lead = phase[0]
     corpus: Any = None
     if lead.corpus is not None:
-        started = time.perf_counter()
+        progress.phase(lead.corpus.table)
         value = _corpus_value(executor, out, lead, config, every_shard, force)
-        summary.phases[f"corpus.{lead.name}"] = round(time.perf_counter() - started, 3)
         if isinstance(value, BaseException):
+            progress.phase(phase_name(phase), [job.shard for job in jobs])
             for job in jobs:
                 _fail(out, job, f"{lead.corpus.table}: {type(value).__name__}: {value}", summary)
                 progress.advance(job.shard, failed=True)
             return
         corpus = executor.scatter({lead.name: value})
-    started = time.perf_counter()
+    progress.phase(phase_name(phase), [job.shard for job in jobs])
     outcomes = executor.map_unordered(run_job, jobs, corpus, retries=config.run.retries, final=(OutputUnwritable,), key=lambda j: j.shard)
     for job, outcome in outcomes:
         if isinstance(outcome, OutputUnwritable):
@@ -176,7 +183,6 @@ def _run_phase(
                 summary.unconfigured.add(lang)
                 warn_unconfigured(lang)
         progress.advance(job.shard, failed=failed)
-    summary.phases[" + ".join(t.name for t in phase)] = round(time.perf_counter() - started, 3)
 
 
 def _corpus_value(executor: Executor, out: Location, task: Task, config: Config, every_shard: list[ShardJob], force: bool) -> Any:
@@ -190,7 +196,7 @@ def _corpus_value(executor: Executor, out: Location, task: Task, config: Config,
     task_hash = config.task_hashes().for_languages(config.languages)[task.name]
     if not force and out.exists(step.table, meta_file):
         meta = out.read_json(step.table, meta_file)
-        if meta.get("task_hash") == task_hash:
+        if meta.get("task_hash") == task_hash and meta.get("version") == step.version:  # a table of another format is recomputed
             return step.load(out.read_table(step.table, CORPUS_FILE), meta)
     options = config.task_options(task.name)
     try:
@@ -200,7 +206,7 @@ def _corpus_value(executor: Executor, out: Location, task: Task, config: Config,
         return exc
     table, meta = step.save(value)
     out.write_table(step.table, table, step.table, CORPUS_FILE, schema=task.schema(step.table))
-    out.write_json({"task_hash": task_hash, **meta}, step.table, meta_file)
+    out.write_json({"task_hash": task_hash, "version": step.version, **meta}, step.table, meta_file)
     return value
 
 

@@ -74,8 +74,9 @@ class Manifest(BaseModel):
 class RunRecord(BaseModel):
     """What one `polycorpus run` did: inputs, config, tasks, shards, wall time and where the time went.
 
-    `seconds` is the wall time of the whole run; `phases` the wall seconds of each phase ("shards": the
-    per-shard tasks, "corpus.<task>": a corpus step, "<task>": a task's shard steps after its corpus step);
+    `seconds` is the wall time of the whole run; `phases` the wall seconds of each phase, in run order:
+    "annotate" (the shard jobs of the tasks that annotate), a corpus step named after its table ("lexicon":
+    the first pass and IBM-1 EM of `align`), then the shard jobs of later tasks ("align");
     `task_seconds` the worker seconds summed over shards per task and annotation; `documents` those read
     by this run's shard jobs.
     """

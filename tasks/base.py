@@ -90,6 +90,10 @@ class MapReduce(ABC):
     def gather(self, handle: Handle) -> Any:
         """The value behind a handle, here; raises the error its computation raised."""
 
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """Hear how far a corpus step is: `done` of its `total` steps finished, `stage` (say "EM iteration 2 of 5") running; ignored here."""
+        return None
+
     def map(self, fn: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Handle]:
         """Handles to `fn(item, *shared)` for each item (values or handles), in order."""
         return [self.submit(fn, item, *shared) for item in items]
@@ -125,7 +129,9 @@ class CorpusStep:
     `map` is pure like a shard step; `run` orchestrates over the handles of the mapped values (the
     alignment lexicon's EM: map the E-step, reduce the counts). Its value is passed to each shard's
     `Task.start`. It is kept under OUT/<table>/ (`save` gives the table and a small JSON-able meta,
-    `load` reads them back) and reused while the config hash is unchanged.
+    `load` reads them back) and reused while the config hash is unchanged and `version`, the format of
+    the saved table, is the one it was saved under (a table of another version is recomputed, not misread).
+    The table's name also names the step's phase in progress output and in the run record.
     """
 
     table: str
@@ -133,6 +139,7 @@ class CorpusStep:
     run: Callable[[MapReduce, list[Handle], Any], Any]
     save: Callable[[Any], tuple[pa.Table, dict]]
     load: Callable[[pa.Table, dict], Any]
+    version: int = 1
 
 
 @dataclass(frozen=True)
