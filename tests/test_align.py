@@ -1,4 +1,4 @@
-"""The sentence aligner on the bundled sample and on small edits of it: omissions, merges, long documents."""
+"""The sentence aligner on the bundled sample and on small edits of it: omissions, merges, long documents, partial translations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
+from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs, length_ratio
 from tasks.align.files import align_corpus
 from tests.conftest import SAMPLE, read_dir
 
@@ -109,3 +109,30 @@ def test_gale_church_alone_aligns_on_lengths(fr: list[str], vi: list[str]) -> No
 def test_confident_pairs_are_one_to_one_beads_not_next_to_a_null_bead(fr: list[str], vi: list[str]) -> None:
     beads = [Bead((0,), (0,), 0.9), Bead((1,), (1,), 0.9), Bead((2, 3), (2,), 0.9), Bead((4,), (3,), 0.9), Bead((5,), (), 0.1)]
     assert confident_pairs(fr, vi, beads) == [(fr[0], vi[0]), (fr[1], vi[1])]
+
+
+def test_headline_only_translation_aligns_with_the_headline(fr: list[str], vi: list[str]) -> None:
+    en = sample_sentences("en")
+    assert len(en) == 2, "the sample's English document is its headline, in two sentences"
+    for tgt, lang in ((fr, "fr"), (vi, "vi")):
+        beads = align_corpus([(en, tgt)], "en", lang, AlignOptions())[0]
+        assert shapes(beads) == [((0, 1), (0,))] + [((), (j,)) for j in range(1, 12)], lang
+
+
+def test_sample_run_aligns_the_english_headline(sample_full_run: Path) -> None:
+    beads = read_dir(sample_full_run / "alignments").to_pylist()
+    for lang in ("fr", "vi"):
+        pair = [(b["src_sents"], b["tgt_sents"]) for b in beads if (b["src_lang"], b["tgt_lang"]) == ("en", lang)]
+        assert pair[0] == ([0, 1], [0]) and all(not src for src, _ in pair[1:]), lang
+
+
+def test_partial_translation_in_the_middle_aligns_that_part(fr: list[str], vi: list[str]) -> None:
+    # the second document pair translates sentences 4-7 only; the full pair beside it gives the corpus its ratio
+    beads = align_corpus([(fr, vi), (fr, vi[4:8])], "fr", "vi", AlignOptions())[1]
+    assert shapes(beads) == [((i,), ()) for i in range(4)] + [((i,), (i - 4,)) for i in range(4, 8)] + [((i,), ()) for i in range(8, 12)]
+
+
+def test_a_ratio_is_not_learned_from_a_partial_pair() -> None:
+    assert length_ratio(100, 120, 1.1, 1.5) == pytest.approx(1.2), "a full pair keeps its own ratio"
+    assert length_ratio(100, 1500, 1.1, 1.5) == 1.1, "a headline against an article takes the corpus's"
+    assert length_ratio(100, 1500, None, 1.5) == 1.0, "with no corpus ratio yet, lengths are taken as comparable"

@@ -26,6 +26,7 @@ from tasks.base import OptionError, option
 # 0.011 (it over-merged on the dev sets) and 1-3 / 3-1 ours.
 _PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.0445, (1, 2): 0.0445, (2, 2): 0.002, (3, 1): 0.005, (1, 3): 0.005}
 _BLOCK = 256  # rows per sparse block product when filling the band
+_TIE = 1e-6  # cost per sentence off the length diagonal: of two paths that cost the same, the nearer one wins (a headline-only translation aligns with the headline)
 _ANCHOR_MASS = 1000.0  # translation mass of an anchor: far above any sum of lexicon probabilities
 
 
@@ -36,7 +37,10 @@ class AlignOptions:
     pairs: list[str] | None = option(None, 'language pairs such as ["fr-vi", "en-vi"]; null aligns every pair in a group (codes in order)')
     max_bead: int = option(3, "largest side of a bead: 3 allows 1-3 and 3-1 (Text+Berg needs them), 2 stops at 2-2")
     band: int = option(20, "half-width of the DP band in sentences; widened when the path touches its edge")
-    em_iterations: int = option(5, "IBM-1 EM iterations over the corpus (a map/reduce over the shards each)")
+    em_iterations: int = option(5, "IBM Model 1 EM iterations over the corpus (a map/reduce over the shards each)")
+    lexicon_min_count: float = option(0.1, "lexicon pruning: a translation whose expected count in the corpus is below this is dropped")
+    lexicon_top_k: int = option(20, "lexicon pruning: the most probable translations kept per word and direction")
+    lexicon_min_prob: float = option(0.01, "lexicon pruning: a translation less probable than this is dropped")
     dictionary: str | None = option(None, "a bilingual dictionary file, `source<TAB>target` per line")
     length_variance: float = option(6.8, "Gale-Church variance s^2 of character lengths")
     lexical_weight: float = option(0.15, "cost per unit of idf-weighted word evidence; 0 gives Gale-Church alone")
@@ -45,14 +49,18 @@ class AlignOptions:
     anchors: bool = option(True, "numbers, identical names and cognates count as translation evidence")
     anchor_weight: float = option(1.0, "an anchor counts as 1 + anchor_weight explained words")
     cognate_share: float = option(0.5, "a cognate counts as this share of an anchor")
+    ratio_tolerance: float = option(
+        1.5,
+        "a document pair whose character ratio is more than this factor off the corpus's (1 before a corpus is known) is a partial translation: it takes the corpus's ratio",
+    )
 
     def __post_init__(self) -> None:
         """Reject values the aligner cannot work with, and a dictionary file that cannot be read (OptionError names the option)."""
         for pair in self.pairs or ():
             if not re.fullmatch(r"[a-z]{2}-[a-z]{2}", pair) or pair[:2] == pair[3:]:
                 raise OptionError("pairs", f"each entry is two different ISO 639-1 codes joined by '-', such as fr-vi (got {pair!r})")
-        limits = {"max_bead": (2, 3), "band": (1, None), "em_iterations": (0, None), "length_variance": (1e-9, None), "lexical_weight": (0, None),
-                  "null_cost": (0, None), "coverage_at": (1e-9, None), "anchor_weight": (0, None), "cognate_share": (0, 1)}  # fmt: skip
+        limits = {"max_bead": (2, 3), "band": (1, None), "em_iterations": (0, None), "lexicon_min_count": (0, None), "lexicon_top_k": (1, None), "lexicon_min_prob": (0, 1), "length_variance": (1e-9, None), "lexical_weight": (0, None),
+                  "null_cost": (0, None), "coverage_at": (1e-9, None), "anchor_weight": (0, None), "cognate_share": (0, 1), "ratio_tolerance": (1, None)}  # fmt: skip
         for key, (low, high) in limits.items():
             value = getattr(self, key)
             if value is not None and (value < low or (high is not None and value > high)):
@@ -98,6 +106,19 @@ def align_sentences(
         half *= 2
 
 
+def length_ratio(src_chars: float, tgt_chars: float, corpus: float | None, tolerance: float) -> float:
+    """The target/source character ratio the length cost expects for one document pair.
+
+    The pair's own ratio, unless it is more than `tolerance` times off `corpus` (the corpus's ratio, or 1
+    when none is known): then the pair is a partial translation (a headline, a lead, an abstract of the
+    other) and learns nothing about lengths, so `corpus` is used (Gale & Church 1993 fix the ratio per
+    language pair for the same reason).
+    """
+    expected = corpus or 1.0
+    own = max(tgt_chars, 1.0) / max(src_chars, 1.0)
+    return own if 1.0 / tolerance <= own / expected <= tolerance else expected
+
+
 def confident_pairs(src: Sequence[str], tgt: Sequence[str], beads: list[Bead]) -> list[tuple[str, str]]:
     """Sentence pairs of the first pass to train the lexicon on: 1-1 beads whose neighbours are not null."""
     pairs = []
@@ -121,7 +142,7 @@ class _BeadCosts:
         tgt_len = np.array([len(t.strip()) for t in tgt], dtype=float)
         self.src_cum = np.concatenate([[0.0], np.cumsum(src_len)])
         self.tgt_cum = np.concatenate([[0.0], np.cumsum(tgt_len)])
-        self.ratio = max(self.tgt_cum[-1], 1.0) / max(self.src_cum[-1], 1.0)
+        self.ratio = length_ratio(self.src_cum[-1], self.tgt_cum[-1], lexicon.ratio if lexicon is not None else None, options.ratio_tolerance)
         self.lexical = options.lexical_weight > 0
         if self.lexical:
             self._prepare_lexical(src, tgt, lexicon)
@@ -193,6 +214,7 @@ class _BeadCosts:
                 explained = explained + sum(band.shift(src_cover[b], t, 0) for t in range(a))
                 weight = self.src_weight[rows] - self.src_weight[np.maximum(rows - a, 0)] + self.tgt_weight[f] - self.tgt_weight[np.maximum(f - b, 0)]
                 cost = cost + opts.lexical_weight * (baseline * weight - explained)
+            cost = cost + _TIE * np.abs(f - band.centre[:, None])
             costs.append(np.where(valid, cost, np.inf))
         return costs
 
@@ -231,8 +253,8 @@ class _Band:
     def __init__(self, src_cum: np.ndarray, tgt_cum: np.ndarray, ratio: float, half: int):
         self.n, self.m = len(src_cum) - 1, len(tgt_cum) - 1
         self.width = min(2 * half + 1, self.m + 1)
-        centre = np.searchsorted(tgt_cum, src_cum * ratio)
-        self.lo = np.clip(centre - half, 0, self.m + 1 - self.width).astype(np.int64)
+        self.centre = np.searchsorted(tgt_cum, src_cum * ratio)  # the length diagonal: target position per source row
+        self.lo = np.clip(self.centre - half, 0, self.m + 1 - self.width).astype(np.int64)
         self.lo[0], self.lo[-1] = 0, self.m + 1 - self.width  # both corners of the grid are in the band
 
     def columns(self) -> np.ndarray:
@@ -310,32 +332,19 @@ def _translation_matrices(
     lexicon: Lexicon | None,
     options: AlignOptions,
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """t(tgt|src) and t(src|tgt) over the documents' vocabularies: lexicon entries, raised by anchors."""
-    fwd: dict[tuple[int, int], float] = {}
-    bwd: dict[tuple[int, int], float] = {}
-    if lexicon is not None:
-        for s, i in src_vocab.items():
-            for t, p in lexicon.fwd.get(s, {}).items():
-                if t in tgt_vocab:
-                    fwd[i, tgt_vocab[t]] = p
-        for t, j in tgt_vocab.items():
-            for s, p in lexicon.bwd.get(t, {}).items():
-                if s in src_vocab:
-                    bwd[src_vocab[s], j] = p
-    if options.anchors:
-        for (s, t), p in _anchors(src, tgt, src_vocab, tgt_vocab, options).items():
-            key = (src_vocab[s], tgt_vocab[t])
-            fwd[key] = max(fwd.get(key, 0.0), p)
-            bwd[key] = max(bwd.get(key, 0.0), p)
+    """t(tgt|src) shaped (source words, target words) and t(src|tgt) shaped (target words, source words) over the documents' vocabularies: lexicon entries, raised by anchors."""
     shape = (max(len(src_vocab), 1), max(len(tgt_vocab), 1))
-    return _matrix(fwd, shape), _matrix(bwd, shape).T.tocsr()
-
-
-def _matrix(entries: dict[tuple[int, int], float], shape: tuple[int, int]) -> sparse.csr_matrix:
-    if not entries:
-        return sparse.csr_matrix(shape)
-    keys = np.array(list(entries), dtype=np.int64)
-    return sparse.csr_matrix((np.fromiter(entries.values(), float), (keys[:, 0], keys[:, 1])), shape=shape)
+    if lexicon is not None and src_vocab and tgt_vocab:
+        fwd, bwd = lexicon.block(list(src_vocab), list(tgt_vocab))  # the vocabularies' keys are in id order
+    else:
+        fwd, bwd = sparse.csr_matrix(shape), sparse.csr_matrix(shape)
+    if options.anchors:
+        found = _anchors(src, tgt, src_vocab, tgt_vocab, options)
+        if found:
+            keys = np.array([(src_vocab[s], tgt_vocab[t]) for s, t in found], dtype=np.int64)
+            anchored = sparse.csr_matrix((np.fromiter(found.values(), float), (keys[:, 0], keys[:, 1])), shape=shape)
+            fwd, bwd = fwd.maximum(anchored).tocsr(), bwd.maximum(anchored).tocsr()
+    return fwd, bwd.T.tocsr()
 
 
 _CAPITALISED = re.compile(r"\b[^\W\d_][\w]*", re.UNICODE)

@@ -2,9 +2,9 @@
 
 1. `first_pass`: per part of the corpus (a shard, or the file pairs of one align-files call), align each
    document pair on lengths, anchors and the user's dictionary and keep the confident 1-1 sentence pairs.
-2. `learn_lexicons`: IBM Model 1 EM over all parts' confident pairs, as a map (`shard_counts`, the E-step,
-   where each part's pairs live) and a pairwise reduce (`merge_shard_counts`), the M-step here; then the
-   user's dictionary is added.
+2. `learn_lexicons`: IBM Model 1 EM over all parts' confident pairs as word ids: a map (`shard_counts`,
+   the E-step, where each part's pairs live), a pairwise reduce (`merge_shard_counts`) and the M-step
+   with pruning (`estimate_all`) where the reduce ends; then the user's dictionary is added.
 3. `alignment_rows`: the second pass, every document pair aligned with its language pair's lexicon.
 """
 
@@ -22,13 +22,18 @@ from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_p
 from tasks.align.lexicon import (
     Counts,
     Lexicon,
+    SentencePairs,
+    Vocabulary,
     add_dictionary,
     estimate,
     expected_counts,
     lexicon_from_table,
     lexicon_to_table,
     merge_counts,
+    merge_vocabularies,
     read_dictionary,
+    relabel,
+    sentence_pairs,
 )
 from tasks.base import Handle, MapReduce
 
@@ -91,32 +96,61 @@ def group_pairs(documents: list[dict], sentences: pa.Table, options: AlignOption
     return pairs
 
 
-def first_pass(pairs: dict[Pair, list[DocPair]], options: AlignOptions) -> dict[Pair, list[tuple[str, str]]]:
-    """Confident 1-1 sentence pairs per language pair, from an alignment on lengths, anchors and the user's dictionary."""
+def first_pass(pairs: dict[Pair, list[DocPair]], options: AlignOptions) -> dict[Pair, SentencePairs]:
+    """Confident 1-1 sentence pairs per language pair, from an alignment on lengths, anchors and the user's dictionary, as word ids."""
     seed = add_dictionary(None, read_dictionary(options.dictionary)) if options.dictionary else None
-    result: dict[Pair, list[tuple[str, str]]] = {}
+    result: dict[Pair, SentencePairs] = {}
     for (src_lang, tgt_lang), docs in pairs.items():
         found = []
         for doc in docs:
             beads = align_sentences(doc.src, doc.tgt, src_lang, tgt_lang, seed, options)
             found.extend(confident_pairs(doc.src, doc.tgt, beads))
-        result[(src_lang, tgt_lang)] = found
+        result[(src_lang, tgt_lang)] = sentence_pairs(found)
     return result
 
 
-def shard_counts(confident: dict[Pair, list[tuple[str, str]]], lexicons: dict[Pair, Lexicon]) -> dict[Pair, Counts]:
-    """One EM E-step over a part's confident pairs (the map of the corpus lexicon)."""
-    return {pair: expected_counts(texts, lexicons.get(pair)) for pair, texts in confident.items()}
+def part_vocabularies(part: dict[Pair, SentencePairs]) -> dict[Pair, Vocabulary]:
+    """The words of a part's confident pairs, per language pair (the map that numbers the corpus's words)."""
+    return {pair: pairs.vocabulary for pair, pairs in part.items()}
+
+
+def merge_part_vocabularies(a: dict[Pair, Vocabulary], b: dict[Pair, Vocabulary]) -> dict[Pair, Vocabulary]:
+    """The union of two parts' vocabularies, language pair by language pair (the reduce)."""
+    return {pair: merge_vocabularies(a[pair], b[pair]) if pair in a and pair in b else a.get(pair) or b[pair] for pair in sorted(a.keys() | b.keys())}
+
+
+def relabel_part(part: dict[Pair, SentencePairs], vocabularies: dict[Pair, Vocabulary]) -> dict[Pair, SentencePairs]:
+    """A part's sentence pairs with word ids of the corpus vocabulary of their language pair."""
+    return {pair: relabel(pairs, vocabularies[pair]) for pair, pairs in part.items()}
+
+
+def shard_counts(part: dict[Pair, SentencePairs], lexicons: dict[Pair, Lexicon] | None) -> dict[Pair, Counts]:
+    """One EM E-step over a part's sentence pairs (the map of the corpus lexicon); `lexicons` None is the uniform start."""
+    return {pair: expected_counts(pairs, (lexicons or {}).get(pair)) for pair, pairs in part.items()}
 
 
 def merge_shard_counts(a: dict[Pair, Counts], b: dict[Pair, Counts]) -> dict[Pair, Counts]:
     """Sum two parts' counts, language pair by language pair (the reduce)."""
-    return {pair: merge_counts([c for c in (a.get(pair), b.get(pair)) if c is not None]) for pair in a.keys() | b.keys()}
+    return {pair: merge_counts(a[pair], b[pair]) if pair in a and pair in b else a.get(pair) or b[pair] for pair in sorted(a.keys() | b.keys())}
 
 
-def estimate_all(counts: dict[Pair, Counts]) -> dict[Pair, Lexicon]:
-    """The M-step: a lexicon per language pair from the summed counts (pairs without sentence pairs get none)."""
-    return {pair: estimate(c) for pair, c in counts.items() if c.pairs}
+def estimate_all(counts: dict[Pair, Counts], vocabularies: dict[Pair, Vocabulary], options: AlignOptions) -> dict[Pair, Lexicon]:
+    """The M-step with the configured pruning: a lexicon per language pair (pairs without sentence pairs get none)."""
+    return {
+        pair: estimate(c, vocabularies[pair], options.lexicon_min_count, options.lexicon_top_k, options.lexicon_min_prob)
+        for pair, c in counts.items()
+        if c.pairs
+    }
+
+
+def vocabulary_sizes(vocabularies: dict[Pair, Vocabulary]) -> dict[Pair, tuple[int, int]]:
+    """(source words, target words) per language pair: a few numbers the client waits on instead of the vocabularies."""
+    return {pair: v.shape for pair, v in vocabularies.items()}
+
+
+def lexicon_sizes(lexicons: dict[Pair, Lexicon]) -> dict[Pair, int]:
+    """Entries per language pair's lexicon: a few numbers the client waits on instead of the lexicons."""
+    return {pair: len(lexicon) for pair, lexicon in lexicons.items()}
 
 
 def with_dictionary(lexicons: dict[Pair, Lexicon], pairs: Iterable[Pair], options: AlignOptions) -> dict[Pair, Lexicon]:
@@ -128,20 +162,29 @@ def with_dictionary(lexicons: dict[Pair, Lexicon], pairs: Iterable[Pair], option
 
 
 def learn_lexicons(mr: MapReduce, confident: list[Handle], options: AlignOptions) -> dict[Pair, Lexicon]:
-    """The corpus lexicon of every language pair: `options.em_iterations` IBM-1 EM steps over every part's confident pairs.
+    """The corpus lexicon of every language pair: `options.em_iterations` IBM Model 1 EM iterations over every part's confident pairs.
 
-    `confident` are handles to `first_pass` results; each E-step runs where its part lives and the counts
-    are summed pairwise before the M-step here (Moore 2002, section 3; Brown et al. 1993, Model 1).
+    `confident` are handles to `first_pass` results. The parts' vocabularies are merged pairwise into
+    the corpus's word ids and each part is relabelled where it lives; each EM iteration maps the E-step
+    over the parts, sums the counts pairwise and runs the M-step where the sum ends (Moore 2002,
+    section 3; Brown et al. 1993, Model 1). The client only waits on sizes and gathers the final,
+    pruned lexicons. `mr.progress` hears of the first pass and each EM iteration.
     """
-    lexicons: dict[Pair, Lexicon] = {}
-    seen: set[Pair] = set()
-    for _ in range(options.em_iterations):
-        shared = mr.scatter(lexicons)
-        total = mr.reduce(merge_shard_counts, mr.map(shard_counts, confident, shared))
-        counts = mr.gather(total) if total is not None else {}
-        seen |= counts.keys()
-        lexicons = estimate_all(counts)
-    return with_dictionary(lexicons, seen, options)
+    steps = options.em_iterations + 1
+    mr.progress("first pass", 0, steps)
+    vocabularies = mr.reduce(merge_part_vocabularies, mr.map(part_vocabularies, confident))
+    if vocabularies is None:
+        return with_dictionary({}, (), options)
+    seen = mr.gather(mr.submit(vocabulary_sizes, vocabularies)).keys()
+    parts = mr.map(relabel_part, confident, vocabularies)
+    lexicons = None
+    for i in range(options.em_iterations):
+        mr.progress(f"EM iteration {i + 1} of {options.em_iterations}", i + 1, steps)
+        total = mr.reduce(merge_shard_counts, mr.map(shard_counts, parts, lexicons))
+        lexicons = mr.submit(estimate_all, total, vocabularies, options)
+        mr.gather(mr.submit(lexicon_sizes, lexicons))
+    mr.progress("done", steps, steps)
+    return with_dictionary(mr.gather(lexicons) if lexicons is not None else {}, seen, options)
 
 
 def align_pairs(pairs: dict[Pair, list[DocPair]], lexicons: dict[Pair, Lexicon], options: AlignOptions) -> list[tuple[Pair, DocPair, list[Bead]]]:
@@ -173,13 +216,13 @@ def alignment_rows(pairs: dict[Pair, list[DocPair]], lexicons: dict[Pair, Lexico
 
 
 def lexicons_to_table(lexicons: dict[Pair, Lexicon]) -> tuple[pa.Table, dict]:
-    """All language pairs' lexicons as one `lexicon` table, and the meta that reads it back (the oriented pairs)."""
+    """All language pairs' lexicons as one `lexicon` table, and the meta that reads it back (the oriented pairs and their length ratios)."""
     tables = [lexicon_to_table(lexicon, a, b) for (a, b), lexicon in sorted(lexicons.items())]
     table = pa.concat_tables(tables) if tables else to_table("lexicon", [])
-    return table, {"pairs": sorted("-".join(p) for p in lexicons)}
+    return table, {"pairs": sorted("-".join(p) for p in lexicons), "ratios": {"-".join(p): lexicon.ratio for p, lexicon in sorted(lexicons.items())}}
 
 
 def lexicons_from_table(table: pa.Table, meta: dict) -> dict[Pair, Lexicon]:
     """The lexicons saved by `lexicons_to_table`, for the oriented pairs its meta names ("fr-vi", ...)."""
-    oriented = [tuple(p.split("-", 1)) for p in meta["pairs"]]
-    return {(a, b): lexicon_from_table(table, a, b) for a, b in oriented}
+    ratios = meta.get("ratios", {})
+    return {(a, b): lexicon_from_table(table, a, b, ratios.get(f"{a}-{b}")) for a, b in (p.split("-", 1) for p in meta["pairs"])}

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from corpus.schemas import to_table
 from tasks.align.aligner import AlignOptions
 from tasks.align.corpus import DocPair, first_pass, learn_lexicons, lexicons_to_table
+from tasks.align.lexicon import SentencePairs
 from tasks.base import Handle, MapReduce, ShardData
 from tasks.docalign.anchors import ANCHOR, LEXICAL, lexical_anchors, lexicon_anchors, text_anchors
 from tasks.docalign.assignment import assign
@@ -267,7 +268,7 @@ def _doc_lines(anchors: ShardAnchors, doc_ids: list[str]) -> dict[str, list[str]
     }
 
 
-def _first_pass(pairs: list[tuple[str, str, str, str]], options: AlignOptions, *lines: dict[str, list[str]]) -> dict[Pair, list[tuple[str, str]]]:
+def _first_pass(pairs: list[tuple[str, str, str, str]], options: AlignOptions, *lines: dict[str, list[str]]) -> dict[Pair, SentencePairs]:
     """The align task's first pass over a chunk of confident document pairs: their confident sentence pairs per language pair."""
     texts: dict[str, list[str]] = {}
     for part in lines:

@@ -12,6 +12,7 @@ from tasks.align.aligner import AlignOptions
 from tasks.align.corpus import (
     Lexicon,
     Pair,
+    SentencePairs,
     alignment_rows,
     first_pass,
     group_pairs,
@@ -19,12 +20,13 @@ from tasks.align.corpus import (
     lexicons_from_table,
     lexicons_to_table,
 )
+from tasks.align.lexicon import FORMAT
 from tasks.base import CorpusStep, Rows, ShardData, Task
 from tasks.spacy.annotate import Annotated
 
 
-def shard_first_pass(shard: ShardData, options: AlignOptions) -> dict[Pair, list[tuple[str, str]]]:
-    """The confident sentence pairs of one shard (the corpus step's map)."""
+def shard_first_pass(shard: ShardData, options: AlignOptions) -> dict[Pair, SentencePairs]:
+    """The confident sentence pairs of one shard as word ids (the corpus step's map)."""
     return first_pass(group_pairs(shard.documents, shard.inputs["sentences"], options, shard.inputs["document_pairs"]), options)
 
 
@@ -56,5 +58,5 @@ TASK = Task(
     requires=("tokenize",),
     reads=("sentences", "document_pairs"),
     partners=("sentences",),
-    corpus=CorpusStep(table="lexicon", map=shard_first_pass, run=learn_lexicons, save=lexicons_to_table, load=lexicons_from_table),
+    corpus=CorpusStep(table="lexicon", map=shard_first_pass, run=learn_lexicons, save=lexicons_to_table, load=lexicons_from_table, version=FORMAT),
 )
