@@ -29,6 +29,7 @@ from typing import Any
 
 import psutil
 
+from benchmarks.eval_data import require_eval_data
 from benchmarks.scaling import in_fresh_process, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,6 +130,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one, removed at the end)")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "align_corpus.json")
     args = parser.parse_args()
+    require_eval_data(args.eval_dir, *(f"align/{folder}" for folder, _, _ in SETS))
     scales = [int(s) for s in args.scales.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="polycorpus-align-corpus-"))
     work.mkdir(parents=True, exist_ok=True)
