@@ -21,18 +21,18 @@ SAMPLE_DIGESTS = {
     "tokens": (26, "a2775118edb4b2cdb8fcf80524bf209f9145952776e261fc5546b2566e2ff136"),
     "entities": (15, "7e3967648fdc4ab4e685e9b4d3a41514ae4d799243c9015c8acf31ca87ce1af6"),
     "entity_links": (15, "41d0d19bb5614a4119f99ad928c2e10fdd9da02e081261f4bbc24bc96ebd7176"),
-    "alignments": (36, "bff12e3f15aa21a114400bea5adc2b42d779b535d3e3ac2ba33530a3d4d20d99"),
+    "alignments": (36, "dd02b72a51dfac85768c9a312ddef781aeba5ba845e1ec1d51975b935af4e5cb"),
     "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-    "lexicon": (257, "3ca4978ed335c21fd2c99586018947be4e7af949960da8588a0dbc8d94db67ed"),
+    "lexicon": (257, "98b3b6e4c1d3873ed506fb9afaf56d12b41ae8d127fff98e4b1776a43b18c78a"),
 }
 GENERATED_DIGESTS = {
     "sentences": (5263, "b33e5946fce9931ad06f7456af34107c7c87f7ae53285aeffb0dbb059b5dce42"),
     "tokens": (5263, "a6cafa3eb656834e163ce932e6061f1e6a6fa43d7dbfbeaf42188dca0e57aef3"),
     "entities": (140, "3de3306892d17c11533b1337afd0f673481ab7985a98afab22f84cd05e88953d"),
     "entity_links": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-    "alignments": (6111, "978859101c3b90c38e299eb42bbb1526e1443fccd3c3d80d79cb6fc430c27d32"),
+    "alignments": (6111, "c55f720ea0e6f7287dc39e5154ff8380e2dddc280785f2793c1218765a4aad9f"),
     "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-    "lexicon": (14395, "3b645f7d539d9e63f87368396e00cc7a81516cc9587a295d2d3f727c922035fe"),
+    "lexicon": (14395, "e88d692198a52b2b896e7265f7ca162bcc8dc6ce41dfdce19cce965041db484b"),
 }
 
 

@@ -267,7 +267,8 @@ def _normalise(counts: sparse.csr_matrix, min_count: float, top_k: int, min_prob
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - c.indptr[rows[order]]
     keep = (c.data >= min_count) & (prob >= min_prob) & (rank < top_k)
-    out = sparse.csr_matrix((prob[keep], (rows[keep], c.indices[keep])), shape=c.shape)
+    kept = prob[keep].astype(np.float32).astype(np.float64)  # the lexicon table's precision: a saved lexicon aligns as the learned one did
+    out = sparse.csr_matrix((kept, (rows[keep], c.indices[keep])), shape=c.shape)
     out.sort_indices()
     return out
 
