@@ -114,8 +114,9 @@ class ViEntities:
         companies = {(s, e): canonical for s, e, canonical in confirmed}
         proposals = [Mention(s, e, "ORG", "gazetteer", 0.9, PRIORITY_GAZETTEER, canonical) for s, e, canonical in confirmed]
         places: set[str] = set()
+        text = doc.text  # built from the tokens on each access: read it once per Doc
         for sent in doc.sents:
-            words = _words(doc, sent)
+            words = _words(text, sent)
             if words:
                 proposals += self._sentence(words, companies, places)
                 proposals += self._head_orgs(words, confirmed)
@@ -294,7 +295,7 @@ def _mention(words: list[Word], a: int, b: int, label: str, source: str, score: 
     return Mention(words[a].idx, words[b - 1].end, label, source, score, priority)
 
 
-def _words(doc: Doc, sent: Span) -> list[Word]:
+def _words(text: str, sent: Span) -> list[Word]:
     """The sentence's words: tokens with their pyvi tags, joined on characters where `'’-&.` stands between letters."""
     tokens = [t for t in sent if not t.is_space]
     if not tokens:
@@ -302,7 +303,6 @@ def _words(doc: Doc, sent: Span) -> list[Word]:
     _, tags = ViPosTagger.postagging(" ".join(t.text.replace(" ", "_") for t in tokens))
     if len(tags) != len(tokens):
         tags = [""] * len(tokens)
-    text = doc.text
     groups: list[list[int]] = []
     for k, token in enumerate(tokens):
         if groups and _joins(text, tokens[groups[-1][-1]], token):
