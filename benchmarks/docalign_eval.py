@@ -26,7 +26,6 @@ process, the median of `--repeat` interleaved runs (a shared machine: expect noi
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
 import multiprocessing
@@ -40,6 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.align_eval import read_gold
 from benchmarks.eval_data import require_eval_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,15 +48,6 @@ DROP_SHARE = 0.10
 SHARDS_AT_1X = 4
 # data set folder, source language, target language, gold suffix, cut into chunks
 DATASETS = [("ted-en-vi", "en", "vi", "envi", True), ("ted-fr-vi", "fr", "vi", "frvi", False), ("textberg-de-fr-dev", "de", "fr", "defr", False)]
-
-
-def _beads(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    beads = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            src, tgt = line.split(":")
-            beads.append((tuple(ast.literal_eval(src)), tuple(ast.literal_eval(tgt))))
-    return beads
 
 
 def gold_pairs(eval_dir: Path) -> list[tuple[str, str, str, str, str]]:
@@ -70,7 +61,7 @@ def gold_pairs(eval_dir: Path) -> list[tuple[str, str, str, str, str]]:
                 pairs.append((f"{folder}/{gold.stem}", sl, "\n".join(src), tl, "\n".join(tgt)))
                 continue
             chunk: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-            for bead in [*_beads(gold), None]:
+            for bead in [*read_gold(gold), None]:
                 if bead is not None:
                     chunk.append(bead)
                 if chunk and (bead is None or sum(len(b[0]) for b in chunk) >= CHUNK_LINES):
