@@ -7,7 +7,9 @@ DeWitt et al. 1984, "Implementation techniques for main memory database systems"
    validated and written, in batches, to one of P spill partitions by a hash of their group
    (group_id, or doc_id for a document without one) under `OUT/.ingest/`, and their doc_ids to a
    Parquet id list. P is the estimated input size over `partition_bytes` (at least 64 MB).
-2. **Check**: DuckDB finds repeated doc_ids in the id lists (exact, spilling to disk as it needs).
+2. **Check** (`find_duplicates`): DuckDB finds repeated doc_ids in the id lists (exact, spilling to
+   disk as it needs). With `--dedupe` it runs before step 3, which drops the repeats; without, it runs
+   beside step 3 (on a cluster, on one worker while the others write), and fails the ingest.
 3. **Write** (one call of `write_partition` per partition, in parallel on a cluster): a partition's
    rows are read back, ordered by their group's first record, then by record, and cut into shards
    of about `--shard-size` MB that never split a group.
@@ -377,6 +379,11 @@ def estimate_bytes(files: Sequence[tuple[str, str]]) -> int:
     return total
 
 
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(*args): lets one mapper call run different steps side by side."""
+    return fn(*args)
+
+
 def in_process(fn: Callable[..., Any], items: Sequence[tuple]) -> list[Any]:
     """The default mapper: every call in this process, in order."""
     return [fn(*item) for item in items]
@@ -425,10 +432,14 @@ def ingest(
         units = _read_units(files, chunk_bytes, mapper)
         summaries = mapper(read_input, [(index, path, file_fmt, options, chunk) for index, (path, file_fmt, chunk) in enumerate(units)])
         result = _check_reads(summaries)
-        result.duplicates = _find_duplicates(spill, dedupe)
-        if not result.documents - result.duplicates:
+        if not result.documents:
             raise IngestError("no documents were read from the input")
-        counts = mapper(write_partition, [(part, spill_url, shard_bytes) for part in range(partitions)])
+        writes = [(part, spill_url, shard_bytes) for part in range(partitions)]
+        if dedupe:  # the writes need the list of records to drop
+            result.duplicates = find_duplicates(spill_url, True)
+            counts = mapper(write_partition, writes)
+        else:  # nothing to drop: the check is one more call beside the writes, and its failure still leaves no documents/
+            _, *counts = mapper(_call, [(find_duplicates, spill_url, False), *((write_partition, *args) for args in writes)])
         target.makedirs("documents")
         for part, count in enumerate(counts):
             for number in range(count):
@@ -501,11 +512,17 @@ def _check_reads(summaries: list[InputSummary]) -> IngestResult:
     )
 
 
-def _find_duplicates(spill: Location, dedupe: bool) -> int:
-    """Count repeated doc_ids (DuckDB over the id lists, spilling to disk); with `dedupe` mark all but the first for dropping."""
+def find_duplicates(spill_url: str, dedupe: bool) -> int:
+    """Count repeated doc_ids (DuckDB over the id lists under `spill_url`, spilling to disk); with `dedupe`
+    write the seqs of all but each doc_id's first record to `dropped.parquet` there.
+
+    Runs anywhere, like `read_input`. Raises IngestError naming up to 10 repeated doc_ids when there
+    are any and `dedupe` is false.
+    """
     import duckdb
     import pyarrow.dataset as ds
 
+    spill = Location(spill_url)
     if not spill.exists("ids"):
         return 0
     temp = spill.path("duckdb") if spill.is_local else tempfile.gettempdir()
@@ -518,7 +535,7 @@ def _find_duplicates(spill: Location, dedupe: bool) -> int:
         if not dedupe:
             shown = ", ".join(r[0] for r in db.execute(f"SELECT DISTINCT doc_id FROM ({repeated}) ORDER BY doc_id LIMIT 10").fetchall())
             raise IngestError(f"{count} duplicate doc_id values ({shown}); make them unique or pass --dedupe")
-        reader = db.execute(f"SELECT seq FROM ({repeated}) ORDER BY seq").to_arrow_reader()
+        reader = db.sql(f"SELECT seq FROM ({repeated}) ORDER BY seq").to_arrow_reader()
         with spill.fs.open(spill.path("dropped.parquet"), "wb") as sink, pq.ParquetWriter(sink, reader.schema) as writer:
             for batch in reader:
                 writer.write_batch(batch)

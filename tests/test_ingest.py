@@ -188,11 +188,17 @@ def test_parallel_ingest_equals_one_process(tmp_path: Path) -> None:
     from cluster.ingest_jobs import cluster_mapper
 
     inputs = _two_files_far_apart(tmp_path)
+    repeated = tmp_path / "repeat.jsonl"
+    repeated.write_text("".join(json.dumps({"doc_id": "d", "lang": "en", "text": f"Copy {i}."}) + "\n" for i in range(2)), encoding="utf-8")
     ingest(inputs, str(tmp_path / "one"), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700)
     expected = _shards(tmp_path / "one")
     for kind in ("local", "sync"):
         with cluster_mapper(load(None, {"cluster": {"type": kind, "n_workers": 2}}).cluster) as mapper:
             ingest(inputs, str(tmp_path / kind), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700, mapper=mapper)
+            # the duplicate check runs beside the writes, on a worker: its failure still leaves no documents/
+            with pytest.raises(IngestError, match=r"1 duplicate doc_id values \(d\)"):
+                ingest([*inputs, str(repeated)], str(tmp_path / f"{kind}-dup"), partition_bytes=1500, mapper=mapper)
+            assert not (tmp_path / f"{kind}-dup" / "documents").exists()
         got = _shards(tmp_path / kind)
         assert list(got) == list(expected) and all(got[n].equals(expected[n]) for n in expected), kind
     assert polycorpus("ingest", *inputs, tmp_path / "cli", "--cluster", "sync") == 0
