@@ -267,8 +267,10 @@ def task_listing() -> list[dict[str, Any]]:
             "requires": list(task.requires),
             "corpus_step": task.corpus.table if task.corpus is not None else None,
             "options": [
-                {"name": f.name, "type": str(f.type), "default": f.default, "doc": f.metadata.get("doc", "")} for f in dataclasses.fields(task.options)
+                {"name": f.name, "type": str(f.type), "default": f.default, "doc": f.metadata.get("doc", "")}
+                for f in (dataclasses.fields(task.options) if task.options_of is None else ())
             ],
+            "options_of": task.options_of,
         }
         for task in registered().values()
     ]
@@ -283,6 +285,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         requires = f"; requires {', '.join(task['requires'])}" if task["requires"] else ""
         print(f"{task['name']}: {task['doc']}")
         print(f"  tables: {', '.join(task['tables'])}{requires}")
+        if task["options_of"]:
+            print(f"  options: those of {task['options_of']}")
         for option in task["options"]:
             print(f"  {task['name']}.{option['name']} = {json.dumps(option['default'])}  ({option['type']}) {option['doc']}")
     return 0

@@ -185,7 +185,10 @@ class Config(_Section):
 
     def _sections(self) -> dict[str, Any]:
         """Every section as JSON-able values, with a section per task that has options."""
-        options = {name: to_jsonable_python(value) for name, value in self._options.items() if dataclasses.fields(value)}
+        from tasks.registry import registered
+
+        shared = {name for name, task in registered().items() if task.options_of is not None}
+        options = {name: to_jsonable_python(value) for name, value in self._options.items() if dataclasses.fields(value) and name not in shared}
         return {**self.model_dump(mode="json"), **options}
 
 
@@ -311,7 +314,7 @@ def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Co
     from tasks.registry import registered
 
     tasks = registered()
-    model = _file_model(tuple((name, task.options) for name, task in tasks.items()))
+    model = _file_model(tuple((name, task.options) for name, task in tasks.items() if task.options_of is None))
     raw = {**defaults(), **{name: {} for name in model.model_fields if name not in Config.model_fields}}
     for layer in (_read(path) if path else None, overrides):
         if layer:
@@ -323,11 +326,16 @@ def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Co
     config = Config.model_construct(**{name: getattr(parsed, name) for name in Config.model_fields})
     options = {}
     for name, task in tasks.items():  # one at a time, so an error names the section even when tasks share an option name
+        if task.options_of is not None:
+            continue
         try:
             options[name] = task.options(**dict(getattr(parsed, name))) if name in model.model_fields else task.options()
         except OptionError as exc:
             raise ConfigError(f"config key '{name}.{exc.key}': {exc.reason}") from None
-    config._options = options
+    for name, task in tasks.items():
+        if task.options_of is not None:
+            options[name] = options[task.options_of]
+    config._options = dict(sorted(options.items(), key=lambda item: list(tasks).index(item[0])))
     check(config)
     return config
 

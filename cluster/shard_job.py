@@ -64,34 +64,44 @@ class JobResult:
     timings: dict[str, float]
 
 
-def load_shard(job: ShardJob) -> ShardData:
-    """The shard's documents and the tables its tasks read (an empty table where a part file is missing); ShardError names an unreadable file."""
+def load_shard(job: ShardJob, corpus: dict[str, Any] | None = None) -> ShardData:
+    """The shard's documents and the tables its tasks read (an empty table where a part file is missing), partners' rows added; ShardError names an unreadable file.
+
+    `corpus` holds the corpus-step values the tasks' `partner_documents` may need (none while a corpus step maps).
+    """
     docs = Location(job.docs_url)
     try:
-        table = docs.read_table(job.shard)
-        documents = validate("documents", table.select([n for n in SCHEMAS["documents"].names if n in table.column_names]))
+        documents = _documents(docs, job.shard)
     except Exception as exc:
         raise ShardError(f"cannot read documents shard {docs.path(job.shard)}: {type(exc).__name__}: {exc}") from exc
     out = Location(job.out_url)
     inputs: dict[str, pa.Table] = {}
     for name in {table for run in job.runs for table in run.task.reads}:
         inputs[name] = out.read_table(name, job.shard) if out.exists(name, job.shard) else to_table(name, [])
+    wanted: dict[str, set[str]] = {}
+    for run in job.runs:
+        if run.task.partners:
+            for partner_shard, doc_id in run.task.partner_documents(job.shard, inputs, (corpus or {}).get(run.task.name)):
+                if partner_shard != job.shard:
+                    wanted.setdefault(partner_shard, set()).add(doc_id)
     for name in sorted({table for run in job.runs for table in run.task.partners}):
-        inputs[name] = pa.concat_tables([inputs[name], *_partner_rows(out, name, inputs["document_pairs"], job.shard)])
+        if name == "documents":
+            inputs[name] = pa.concat_tables([_partner_rows(_documents(docs, s), ids) for s, ids in sorted(wanted.items())]) if wanted else documents.slice(0, 0)
+        else:
+            parts = [_partner_rows(out.read_table(name, s), ids) for s, ids in sorted(wanted.items()) if out.exists(name, s)]
+            inputs[name] = pa.concat_tables([inputs[name], *parts])
     return ShardData(job.shard, documents.to_pylist(), inputs)
 
 
-def _partner_rows(out: Location, table: str, pairs: pa.Table, shard: str) -> list[pa.Table]:
-    """The rows of `table` of the partner documents of `pairs` (document_pairs rows) that live in other shards: one read per partner shard."""
-    wanted: dict[str, set[str]] = {}
-    for doc_id, partner_shard in zip(pairs.column("tgt_doc_id").to_pylist(), pairs.column("tgt_shard").to_pylist()):
-        if partner_shard != shard:
-            wanted.setdefault(partner_shard, set()).add(doc_id)
-    return [
-        out.read_table(table, partner_shard).filter(pc.is_in(pc.field("doc_id"), pa.array(sorted(ids))))
-        for partner_shard, ids in sorted(wanted.items())
-        if out.exists(table, partner_shard)
-    ]
+def _documents(docs: Location, shard: str) -> pa.Table:
+    """A documents shard, its columns validated against the pinned schema."""
+    table = docs.read_table(shard)
+    return validate("documents", table.select([n for n in SCHEMAS["documents"].names if n in table.column_names]))
+
+
+def _partner_rows(table: pa.Table, doc_ids: set[str]) -> pa.Table:
+    """The rows of `table` whose doc_id is one of `doc_ids`, in table order."""
+    return table.filter(pc.is_in(pc.field("doc_id"), pa.array(sorted(doc_ids))))
 
 
 def corpus_map(job: ShardJob) -> Any:
@@ -107,7 +117,7 @@ def run_job(job: ShardJob, corpus: dict[str, Any] | None = None) -> JobResult:
     any failure, the part files this attempt created are removed before the error propagates.
     """
     started = time.perf_counter()
-    data = load_shard(job)
+    data = load_shard(job, corpus)
     runs = [TaskRun(run.task, run.options, (corpus or {}).get(run.task.name)) for run in job.runs]
     output = process_shard(data, runs, dict(job.languages), job.batch_size)
     out = Location(job.out_url)

@@ -49,7 +49,8 @@ class ShardData:
 
     `documents` are documents-table rows (dicts) in shard order; `inputs` holds, for each table named in
     the task's `reads`, this shard's part of that table as written by a required task (for a table in
-    its `partners`, with the rows of the documents paired with this shard's in other shards).
+    its `partners`, with the rows of the partner documents in other shards; under "documents", when
+    `partners` names it, the documents-table rows of those partners, in the order of their shards).
     """
 
     shard: str
@@ -142,6 +143,12 @@ class CorpusStep:
     version: int = 1
 
 
+def pair_targets(shard: str, inputs: Mapping[str, pa.Table], corpus: Any) -> list[tuple[str, str]]:
+    """The partners `align` reads: (shard, doc_id) of the targets of the shard's `document_pairs` rows (the pairs whose source it holds)."""
+    pairs = inputs["document_pairs"]
+    return list(zip(pairs.column("tgt_shard").to_pylist(), pairs.column("tgt_doc_id").to_pylist()))
+
+
 @dataclass(frozen=True)
 class Task:
     """One registered task. See CONTRIBUTING.md, "Adding a task".
@@ -152,14 +159,22 @@ class Task:
     start: `start(shard, options, corpus_value) -> ShardStep`, the pure per-shard work.
     options: a frozen dataclass whose field defaults are the only place its defaults are written;
         declare each field with `option(default, doc)` so `polycorpus tasks` can show its one-line doc.
+    options_of: the registered task whose options (and config section) it takes instead of its own; that
+        task's options dataclass is `options` then.
     requires: tasks whose outputs it reads; run adds them and orders tasks after them.
     reads: tables of required tasks the runner reads for it, per shard, into `ShardData.inputs`.
-    partners: tables among `reads` to which the runner also adds the rows of the partners, in other
-        shards, of the shard's `document_pairs` rows (the pairs the `docalign` task found).
+    partners: tables among `reads` to which the runner also adds the rows of the partner documents that
+        live in other shards, one read per partner shard; "documents" adds the partners' documents rows.
+    partner_documents: `partner_documents(shard, inputs, corpus_value) -> [(shard, doc_id)]`, which
+        documents are the partners, from the shard's `reads` and the task's corpus value (None while its
+        corpus step maps): by default the targets of the shard's `document_pairs` rows, the pairs the
+        `docalign` task found whose source the shard holds.
     annotates: its steps get each document's spaCy annotation (one pass per shard for all such tasks).
     components: `components(nlp, lang, options)` adds the spaCy components its steps read; must be
         hashable with its options, since pipelines are cached per process by language and components.
     corpus: a corpus step to run over every shard before the shard steps (see `CorpusStep`).
+    implied: run whenever every task it requires runs, named or not (the linking of paired documents'
+        entities joins every run of `entities` with `docalign`).
     schemas: pinned Arrow schemas of tables that corpus/schemas.py does not know.
     """
 
@@ -168,12 +183,15 @@ class Task:
     tables: tuple[str, ...]
     start: Callable[[ShardData, Any, Any], ShardStep]
     options: type = NoOptions
+    options_of: str | None = None
     requires: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
+    partner_documents: Callable[[str, Mapping[str, pa.Table], Any], list[tuple[str, str]]] = pair_targets
     annotates: bool = False
     components: Callable[..., None] | None = None
     corpus: CorpusStep | None = None
+    implied: bool = False
     schemas: Mapping[str, pa.Schema] = field(default_factory=dict)
 
     def schema(self, table: str) -> pa.Schema | None:

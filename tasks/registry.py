@@ -13,7 +13,7 @@ from importlib import metadata
 
 from tasks.base import Task
 
-BUILTIN = ("tasks.steps.tokenize", "tasks.steps.entities", "tasks.steps.docalign", "tasks.steps.align")
+BUILTIN = ("tasks.steps.tokenize", "tasks.steps.entities", "tasks.steps.docalign", "tasks.steps.link_pairs", "tasks.steps.align")
 ENTRY_POINT_GROUP = "polycorpus_tasks"
 _TASKS: dict[str, Task] = {}
 _loaded = False
@@ -67,14 +67,16 @@ def get(name: str) -> Task:
 
 
 def resolve(names: Iterable[str]) -> list[Task]:
-    """The tasks called `names` plus every task they require, each after what it requires (registry order otherwise)."""
+    """The tasks called `names`, every task they require and every `implied` task whose requirements are all in, each after what it requires (registry order otherwise)."""
     wanted: set[str] = set()
     pending = list(names)
     while pending:
-        name = pending.pop()
-        if name not in wanted:
-            wanted.add(name)
-            pending.extend(get(name).requires)
+        while pending:
+            name = pending.pop()
+            if name not in wanted:
+                wanted.add(name)
+                pending.extend(get(name).requires)
+        pending = [n for n, t in registered().items() if t.implied and n not in wanted and set(t.requires) <= wanted]
     ordered: list[Task] = []
     while len(ordered) < len(wanted):
         ready = [t for n, t in registered().items() if n in wanted and t not in ordered and all(r in {o.name for o in ordered} for r in t.requires)]

@@ -22,7 +22,9 @@ def test_the_config_defaults_of_every_task_are_its_options_defaults() -> None:
     assert tasks["entities"].options is EntityOptions and tasks["align"].options is AlignOptions
     for name, task in tasks.items():
         assert config.task_options(name) == task.options()
-        if dataclasses.fields(task.options):
+        if task.options_of is not None:  # a task that takes another's options has no section of its own
+            assert name not in config.recorded() and config.task_options(name) is config.task_options(task.options_of)
+        elif dataclasses.fields(task.options):
             assert config.recorded()[name] == dataclasses.asdict(task.options())
 
 
@@ -32,6 +34,15 @@ def test_the_shipped_yaml_repeats_no_task_defaults() -> None:
 
 def test_a_task_without_options_has_no_options() -> None:
     assert configuration.load().task_options("tokenize") == NoOptions()
+
+
+def test_link_pairs_takes_the_entities_options(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("entities:\n  project: false\n", encoding="utf-8")
+    assert configuration.load(str(path)).task_options("link_pairs") == EntityOptions(project=False)
+    path.write_text("link_pairs:\n  project: false\n", encoding="utf-8")
+    with pytest.raises(configuration.ConfigError, match="link_pairs"):
+        configuration.load(str(path))
 
 
 def test_a_config_file_reaches_the_task_options(tmp_path: Path) -> None:

@@ -65,6 +65,17 @@ def link_group(docs: list[GroupDoc], options: EntityOptions) -> tuple[dict[str, 
     return final, links
 
 
+def extracted(entities: list[Entity]) -> list[Entity]:
+    """A document's mentions as extraction gave them, read back from its final entities (`link_group`'s, or its `entities` rows).
+
+    Projections are dropped and a PERSON takes back the norm of its own text: resolving surnames is the only
+    step that gives a PERSON another norm (extraction's PERSON norm is `normalize(text)`; only an ORG takes a
+    gazetteer name, and keeps it), so `link_group` gives a document's group the same result from these as
+    from the extracted mentions, whatever group its final entities came from.
+    """
+    return [replace(e, norm=normalize(e.text)) if e.label == "PERSON" else e for e in entities if e.source != "projection"]
+
+
 def project(docs: list[GroupDoc]) -> dict[str, list[Entity]]:
     """The entities of each document plus the confident strings of the other documents found in its text as whole names."""
     typed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # text -> label -> doc ids

@@ -8,6 +8,7 @@ once the shard is done, each translation group is projected and linked (tasks/en
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Container
 from decimal import Decimal
 from typing import Any
 
@@ -25,15 +26,23 @@ def group_key(doc: dict) -> str:
     return doc["group_id"] if doc["group_id"] is not None else f"\0{doc['doc_id']}"
 
 
-def entity_tables(documents: list[dict], entities_by_doc: dict[str, list[Entity]], options: EntityOptions) -> tuple[list[dict], list[dict]]:
+def entity_tables(
+    documents: list[dict],
+    entities_by_doc: dict[str, list[Entity]],
+    options: EntityOptions,
+    group_of: Callable[[dict], str] = group_key,
+    own: Container[str] | None = None,
+) -> tuple[list[dict], list[dict]]:
     """The `entities` and `entity_links` rows of a shard: each translation group is projected and linked.
 
     `documents` are documents-table rows; only those in `entities_by_doc` (doc_id -> its entities) count.
+    `group_of` gives a document's group (by default its group_id: `group_key`); with `own`, only the rows
+    of those doc_ids are returned (the other documents are members of their groups that other shards hold).
     """
     groups: dict[str, list[dict]] = defaultdict(list)
     for doc in documents:
         if doc["doc_id"] in entities_by_doc:
-            groups[group_key(doc)].append(doc)
+            groups[group_of(doc)].append(doc)
     ent_rows: list[dict] = []
     link_rows: list[dict] = []
     for members in groups.values():
@@ -41,6 +50,8 @@ def entity_tables(documents: list[dict], entities_by_doc: dict[str, list[Entity]
         group = [GroupDoc(d["doc_id"], d["lang"], d["text"], entities_by_doc[d["doc_id"]]) for d in members]
         final, links = link_group(group, options)
         for d in members:
+            if own is not None and d["doc_id"] not in own:
+                continue
             for idx, e in enumerate(final[d["doc_id"]]):
                 amount = e.amount.quantize(_AMOUNT_PLACES) if e.amount is not None else None
                 ent_rows.append(
@@ -63,6 +74,7 @@ def entity_tables(documents: list[dict], entities_by_doc: dict[str, list[Entity]
         link_rows += [
             {"group_id": group_id, "link_id": link.link_id, "doc_id": link.doc_id, "ent_idx": link.ent_idx, "lang": link.lang, "norm": link.norm}
             for link in links
+            if own is None or link.doc_id in own
         ]
     return ent_rows, link_rows
 

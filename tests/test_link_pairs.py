@@ -1,0 +1,90 @@
+"""link_pairs: the documents docalign paired across shards get projection and entity_links as if they shared a group_id."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import polycorpus, read_dir
+from tests.test_docalign import ARTICLES, LONE, PAIRS, write_corpus
+
+
+def rows(out: Path, table: str) -> list[dict]:
+    """A table's rows without group_id, sorted: what must not depend on whether a group came from ingest or from docalign."""
+    return sorted(json.dumps({k: v for k, v in r.items() if k != "group_id"}, sort_keys=True, default=str) for r in read_dir(out / table).to_pylist())
+
+
+def write_grouped(folder: Path) -> Path:
+    """The same articles with a group_id per article (translations in one shard): the reference."""
+    records = [
+        {"doc_id": f"{name}-{lang}", "group_id": name, "lang": lang, "text": text}
+        for name, texts in ARTICLES.items()
+        for lang, text in zip(("en", "fr"), texts)
+    ]
+    records.append({"doc_id": "lone-en", "lang": "en", "text": LONE[1]})
+    random.Random(3).shuffle(records)
+    src = folder / "grouped.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert polycorpus("ingest", src, folder / "grouped", "--shard-size", "0.0005") == 0
+    return folder / "grouped" / "documents"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    work = tmp_path_factory.mktemp("link_pairs")
+    docs, grouped = write_corpus(work), write_grouped(work)
+    out = {"sync": work / "sync", "local": work / "local", "grouped": work / "grouped-out"}
+    assert polycorpus("run", docs, out["sync"], "--tasks", "entities,docalign", "--cluster", "sync") == 0
+    assert polycorpus("run", docs, out["local"], "--tasks", "entities,docalign", "--workers", "2") == 0
+    assert polycorpus("run", grouped, out["grouped"], "--tasks", "entities", "--cluster", "sync") == 0
+    return out
+
+
+def test_paired_documents_in_other_shards_are_projected_and_linked(runs: dict[str, Path]) -> None:
+    out = runs["sync"]
+    pairs = read_dir(out / "document_pairs").to_pylist()
+    assert {(p["src_doc_id"], p["tgt_doc_id"]) for p in pairs} == PAIRS and any(p["src_shard"] != p["tgt_shard"] for p in pairs)
+    entities = read_dir(out / "entities").to_pylist()
+    projected = {(e["doc_id"], e["text"]) for e in entities if e["source"] == "projection"}
+    assert ("storm-haiphong-en", "Haiphong") in projected  # typed by the French side only, in another shard
+    links = read_dir(out / "entity_links").to_pylist()
+    linked = {(link["link_id"], link["doc_id"]) for link in links}
+    by_link: dict[str, set[str]] = {}
+    for link_id, doc_id in linked:
+        by_link.setdefault(link_id, set()).add(doc_id)
+    assert {"coders-en", "coders-fr"} in by_link.values() and {"storm-haiphong-en", "storm-haiphong-fr"} in by_link.values()
+    assert all(docs <= {f"{name}-en", f"{name}-fr"} for docs in by_link.values() for name in [next(iter(docs)).rsplit("-", 1)[0]])
+    assert not {d for _, d in linked} & {"lone-en"}
+    assert all(link["group_id"] is None for link in links)
+    for e in entities:  # each doc's ent_idx runs 0..n-1 once
+        assert sum(1 for f in entities if f["doc_id"] == e["doc_id"] and f["ent_idx"] == e["ent_idx"]) == 1
+
+
+def test_same_rows_as_if_the_pairs_shared_a_group_id(runs: dict[str, Path]) -> None:
+    for table in ("entities", "entity_links"):
+        assert rows(runs["sync"], table) == rows(runs["grouped"], table)
+
+
+def test_sync_and_local_cluster_give_the_same_rows(runs: dict[str, Path]) -> None:
+    for table in ("entities", "entity_links"):
+        assert rows(runs["sync"], table) == rows(runs["local"], table)
+
+
+def test_rerun_changes_nothing_and_force_gives_the_same_rows(runs: dict[str, Path], tmp_path: Path) -> None:
+    out = runs["sync"]
+    before = {t: rows(out, t) for t in ("entities", "entity_links")}
+    docs = Path(json.loads((out / "_run.json").read_text())["docs"])
+    assert polycorpus("run", docs, out, "--tasks", "entities,docalign", "--cluster", "sync") == 0
+    assert {t: rows(out, t) for t in ("entities", "entity_links")} == before
+    assert polycorpus("run", docs, tmp_path / "again", "--tasks", "docalign,entities", "--cluster", "sync") == 0
+    assert {t: rows(tmp_path / "again", t) for t in ("entities", "entity_links")} == before
+
+
+def test_grouped_corpus_rows_unchanged_by_docalign(runs: dict[str, Path], tmp_path: Path) -> None:
+    grouped = Path(json.loads((runs["grouped"] / "_run.json").read_text())["docs"])
+    assert polycorpus("run", grouped, tmp_path / "out", "--tasks", "entities,docalign", "--cluster", "sync") == 0
+    for table in ("entities", "entity_links"):
+        assert read_dir(tmp_path / "out" / table).to_pylist() == read_dir(runs["grouped"] / table).to_pylist()
