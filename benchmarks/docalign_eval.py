@@ -17,8 +17,11 @@ A pair counts as correct when it joins the two sides of one gold pair of one cop
 
 Precision is over the pairs written, recall over the gold pairs whose both sides were kept; a pair of
 two languages that the corpus never pairs (say en-fr) counts against the precision of its language pair
-and overall. Seconds and peak RSS are of `polycorpus run --tasks docalign --cluster sync` in a fresh
-process, the median of `--repeat` interleaved runs (a shared machine: expect noise). Usage:
+and overall. Seconds and peak RSS are of `polycorpus run --tasks docalign` in a fresh process, on a fresh
+LocalCluster of `--workers` (2) worker processes, or in that one process with `--workers 0` (`--cluster
+sync`); the median of `--repeat` interleaved runs (a shared machine: expect noise). Memory is the driver's
+peak RSS (the runner and, on a LocalCluster, the scheduler) and each worker's peak RSS (VmHWM), read from
+the workers after the run. Usage:
 
     PYTHONPATH=. .venv/bin/python benchmarks/docalign_eval.py --eval-dir ../shared/eval
 """
@@ -120,28 +123,53 @@ def write_documents(records: list[dict], folder: Path, shard_mb: float) -> Path:
     return folder / "in" / "documents"
 
 
-def _timed_run(docs: str, out: str, restrict: bool, queue: Any) -> None:
+def _memory_mb() -> float:
+    """Peak RSS of this process in MB (VmHWM of /proc/self/status): run on each worker after a run."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        return next(int(line.split()[1]) / 1024 for line in handle if line.startswith("VmHWM:"))
+
+
+def _timed_run(docs: str, out: str, restrict: bool, workers: int, queue: Any) -> None:
     from cluster import config as configuration
     from cluster.runner import run
 
-    config = configuration.load(None, {"tasks": ["docalign"], "cluster": {"type": "sync"}, "docalign": {"restrict": "source" if restrict else None}})
-    started = time.perf_counter()
-    summary = run(docs, out, config)
-    queue.put((time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(summary.failed)))
+    options = {"tasks": ["docalign"], "docalign": {"restrict": "source" if restrict else None}}
+    if not workers:
+        config = configuration.load(None, {**options, "cluster": {"type": "sync"}})
+        started = time.perf_counter()
+        summary = run(docs, out, config)
+        seconds, peaks = time.perf_counter() - started, []
+    else:
+        from distributed import Client
+
+        from cluster.client import local_cluster
+
+        base = configuration.load(None, {"cluster": {"type": "local", "n_workers": workers, "memory_limit": None}})
+        with local_cluster(base.cluster) as cluster, Client(cluster) as client:
+            config = configuration.load(None, {**options, "cluster": {"type": "address", "scheduler_address": cluster.scheduler_address}})
+            started = time.perf_counter()
+            summary = run(docs, out, config)
+            seconds = time.perf_counter() - started
+            peaks = sorted(client.run(_memory_mb).values())
+    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peaks, len(summary.failed)))
 
 
-def timed(docs: Path, out: Path, restrict: bool) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one docalign run in a fresh spawned process, into a fresh OUT."""
+def timed(docs: Path, out: Path, restrict: bool, workers: int) -> tuple[float, float, list[float]]:
+    """Seconds, the driver's peak RSS (MB; with the scheduler when `workers`) and each worker's peak RSS (MB) of one docalign run.
+
+    The run is in a fresh spawned process, into a fresh OUT: in that process alone (`workers` 0, `--cluster
+    sync`), or on a fresh LocalCluster of `workers` worker processes it starts.
+    """
     shutil.rmtree(out, ignore_errors=True)
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_timed_run, args=(str(docs), str(out), restrict, queue))
+    process = context.Process(target=_timed_run, args=(str(docs), str(out), restrict, workers, queue))
     process.start()
-    seconds, rss, failed = queue.get()
+    seconds, rss, peaks, failed = queue.get()
     process.join()
     if failed:
         raise RuntimeError(f"{failed} shards failed in {out}")
-    return seconds, rss
+    return seconds, rss, peaks
 
 
 def score(out: Path, records: list[dict], gold: set[tuple[str, str]]) -> dict[str, dict[str, float]]:
@@ -173,6 +201,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved timed runs per scale; the median is reported")
     parser.add_argument("--mix-replicas", action="store_true", help="pool the 4x copies (one source, no restriction) instead of one source each")
+    parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes; 0 runs in one process (--cluster sync)")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "docalign.json")
     args = parser.parse_args()
     eval_dir = require_eval_data(args.eval_dir, *(f"align/{folder}" for folder, *_ in DATASETS))
@@ -184,29 +213,42 @@ def main() -> None:
         for factor in (1, 4):
             records = replicate(base, factor, not args.mix_replicas, args.seed + factor)
             corpora[factor] = (records, write_documents(records, work / f"x{factor}", shard_mb))
-        times: dict[int, list[tuple[float, float]]] = {1: [], 4: []}
+        times: dict[int, list[tuple[float, float, list[float]]]] = {1: [], 4: []}
         for _ in range(args.repeat):
             for factor in (1, 4):
-                times[factor].append(timed(corpora[factor][1], work / f"out-x{factor}", not args.mix_replicas))
+                times[factor].append(timed(corpora[factor][1], work / f"out-x{factor}", not args.mix_replicas, args.workers))
         for factor in (1, 4):
             records, docs = corpora[factor]
             scales[f"{factor}x"] = {
                 "documents": len(records),
                 "shards": len(list(Path(docs).glob("*.parquet"))),
-                "seconds": round(statistics.median(t for t, _ in times[factor]), 3),
-                "peak_rss_mb": round(statistics.median(r for _, r in times[factor]), 1),
+                "seconds": round(statistics.median(t for t, _, _ in times[factor]), 3),
+                "driver_peak_rss_mb": round(statistics.median(r for _, r, _ in times[factor]), 1),
+                "worker_peak_rss_mb": round(statistics.median(max(w) for _, _, w in times[factor]), 1) if args.workers else None,
+                "runs": [{"seconds": round(t, 3), "driver_mb": round(r, 1), "workers_mb": [round(x, 1) for x in w]} for t, r, w in times[factor]],
                 "accuracy": score(work / f"out-x{factor}", records, gold),
             }
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ratio = scales["4x"]["seconds"] / scales["1x"]["seconds"]
-    print(f"{'scale':<6}{'docs':>6}{'shards':>7}{'seconds':>9}{'RSS MB':>8}  pair   precision  recall  pairs  gold")
+    print(f"{'scale':<6}{'docs':>6}{'shards':>7}{'seconds':>9}{'driver MB':>10}{'worker MB':>10}  pair   precision  recall  pairs  gold")
     for name, s in scales.items():
         for i, (key, acc) in enumerate(s["accuracy"].items()):
-            head = f"{name:<6}{s['documents']:>6}{s['shards']:>7}{s['seconds']:>9.2f}{s['peak_rss_mb']:>8.0f}" if i == 0 else " " * 36
+            worker = f"{s['worker_peak_rss_mb']:>10.0f}" if s["worker_peak_rss_mb"] is not None else f"{'-':>10}"
+            head = f"{name:<6}{s['documents']:>6}{s['shards']:>7}{s['seconds']:>9.2f}{s['driver_peak_rss_mb']:>10.0f}{worker}" if i == 0 else " " * 48
             print(f"{head}  {key:<7}{acc['precision']:>8.3f}{acc['recall']:>8.3f}{acc['pairs']:>7}{acc['gold']:>6}")
     print(f"time 4x / 1x = {ratio:.2f} (target <= 4.5); targets: precision >= 0.95, recall >= 0.90 overall and per pair")
-    result = {"restrict_replicas": not args.mix_replicas, "seed": args.seed, "repeat": args.repeat, "scales": scales, "time_ratio_4x_1x": round(ratio, 3)}
+    print(
+        "RSS: the driver's peak (with the scheduler when on a LocalCluster) and the largest worker's peak, medians; target: a worker's peak does not grow with documents"
+    )
+    result = {
+        "restrict_replicas": not args.mix_replicas,
+        "seed": args.seed,
+        "repeat": args.repeat,
+        "workers": args.workers,
+        "scales": scales,
+        "time_ratio_4x_1x": round(ratio, 3),
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.json}")
