@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import os
 import re
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
@@ -161,20 +162,32 @@ class Config(_Section):
         """
         return digest({k: v for k, v in self._sections().items() if k not in ("cluster", "tasks")})
 
-    def task_hashes(self) -> TaskHashes:
-        """The digests that decide each registered task's outputs: its options, its requirements, each language's pipeline settings.
+    def task_hashes(self, values: Mapping[str, str] | None = None) -> TaskHashes:
+        """The digests that decide each registered task's outputs: its options, its requirements, each language's pipeline settings, its inputs.
 
         A language's settings are its `languages` entry and `run.hard_wrapped` (as `language_specs` builds its
         LanguageSpec); `run.batch_size` and `run.retries` decide no output. An unlisted language gets `LanguageSpec()`.
+        `values` (task name -> digest of its saved corpus-step value) decide the tables those tasks write: a task
+        that reads one of them (not one it writes itself) has the writer's digest among its inputs.
         """
         from tasks.registry import registered
         from tasks.spacy.pipelines import LanguageSpec
 
+        tasks = {name: task for name, task in registered().items() if name in self._options}
+        inputs = {
+            name: {
+                writer: (values or {})[writer]
+                for writer, other in tasks.items()
+                if writer != name and writer in (values or {}) and set(other.tables) & set(task.reads)
+            }
+            for name, task in tasks.items()
+        }
         return TaskHashes(
             options={name: digest(to_jsonable_python(value)) for name, value in self._options.items()},
             requires={name: task.requires for name, task in registered().items() if name in self._options},
             languages={lang: digest({**entry.model_dump(mode="json"), "hard_wrapped": self.run.hard_wrapped}) for lang, entry in self.languages.items()},
             unlisted=digest(dataclasses.asdict(LanguageSpec())),
+            inputs={name: found for name, found in inputs.items() if found},
         )
 
     def recorded(self) -> dict[str, Any]:

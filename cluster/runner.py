@@ -24,10 +24,21 @@ from cluster.languages import language_specs, warn_unconfigured
 from cluster.logs import LOG_DIR, run_log
 from cluster.progress import Progress, count_documents
 from cluster.shard_job import JobResult, ShardJob, corpus_map, run_job
-from corpus.records import Manifest, RunRecord, new_run_id, package_versions, plan, read_manifests, write_manifest, write_run_record
+from corpus.records import (
+    Manifest,
+    RunRecord,
+    TaskHashes,
+    new_run_id,
+    package_versions,
+    plan,
+    read_manifests,
+    table_digest,
+    write_manifest,
+    write_run_record,
+)
 from corpus.storage import Location, OutputUnwritable
 from tasks.base import Task
-from tasks.registry import resolve
+from tasks.registry import registered, resolve
 from tasks.shard import TaskRun
 
 log = logging.getLogger(__name__)
@@ -88,16 +99,15 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
     if not shards:
         raise ConfigError(f"{docs_url} has no part-*.parquet files; point run at the documents folder that ingest wrote")
     tasks = resolve(config.tasks)
-    hashes = config.task_hashes()
-    template = ShardJob(docs.url, "", "", (), (), language_specs(config), config.hash(), hashes, config.run.batch_size)
     out = Location(out_url)
     if out.exists() and out.fs.isfile(out.path()):
         raise ConfigError(f"OUT {out_url} is a file; give run a folder to write its tables into")
     out.makedirs()
     out.remove_temporary()  # left by writers killed mid-write in an earlier run
-    template = replace(template, out_url=out.url)
+    values = _saved_values(out)
+    template = ShardJob(docs.url, out.url, "", (), (), language_specs(config), config.hash(), config.task_hashes(values), config.run.batch_size)
     manifests = {} if force else read_manifests(out)  # --force redoes everything, so unreadable manifests are replaced
-    states = plan(shards, manifests, tuple(t.name for t in tasks), hashes, force, retry_failed)
+    states = plan(shards, manifests, tuple(t.name for t in tasks), template.hashes, force, retry_failed)
     summary = RunSummary(
         skipped=[s.shard for s in states if not s.todo],
         failed_before={s.shard: manifests[s.shard].error or "" for s in states if s.status == "failed" and not s.todo},
@@ -114,7 +124,13 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
                 print(f"Dask dashboard: {executor.dashboard_link}", file=sys.stderr)
             progress = Progress(count_documents(docs, planned))
             executor.listener = progress.step
-            for phase in cut:
+            for number, phase in enumerate(cut):
+                if config.task_hashes(values) != template.hashes:  # a corpus step of an earlier phase saved a new value: plan what reads it again
+                    template = replace(template, hashes=config.task_hashes(values))
+                    later = {t.name for p in cut[number:] for t in p}
+                    for state in plan(shards, manifests, tuple(sorted(later)), template.hashes, force, retry_failed):
+                        todo[state.shard] = (todo[state.shard] - later) | set(state.todo)
+                        done[state.shard] = (done[state.shard] - later) | (set(state.kept) & later)
                 jobs = []
                 for shard in shards:
                     runs = tuple(TaskRun(t, config.task_options(t.name)) for t in phase if t.name in todo[shard])
@@ -133,6 +149,7 @@ def run(docs_url: str, out_url: str, config: Config, force: bool = False, retry_
                         results,
                         progress,
                         done,
+                        values,
                     )
             progress.close()
             summary.phases = progress.seconds
@@ -154,13 +171,17 @@ def _run_phase(
     results: list[JobResult],
     progress: Progress,
     done: dict[str, set[str]],
+    values: dict[str, str],
 ) -> None:
-    """One phase: the corpus step of its first task if it has one (a phase of its own in progress and the record, named after its table), then one job per shard."""
+    """One phase: the corpus step of its first task if it has one (a phase of its own in progress and the record, named after its table), then one job per shard.
+
+    `values` gets the digest of the corpus step's saved value.
+    """
     lead = phase[0]
     corpus: Any = None
     if lead.corpus is not None:
         progress.phase(lead.corpus.table)
-        value = _corpus_value(executor, out, lead, config, every_shard, force)
+        value = _corpus_value(executor, out, lead, config, jobs[0].hashes, every_shard, force, values)
         if isinstance(value, BaseException):
             progress.phase(phase_name(phase), [job.shard for job in jobs])
             for job in jobs:
@@ -185,18 +206,32 @@ def _run_phase(
         progress.advance(job.shard, failed=failed)
 
 
-def _corpus_value(executor: Executor, out: Location, task: Task, config: Config, every_shard: list[ShardJob], force: bool) -> Any:
+def _saved_values(out: Location) -> dict[str, str]:
+    """Task name -> digest of its corpus-step value saved under OUT (recorded in the value's meta), for every registered task that has one."""
+    values = {}
+    for task in registered().values():
+        meta_file = f"_{task.corpus.table}.json" if task.corpus is not None else None
+        if meta_file and out.exists(task.corpus.table, meta_file) and "digest" in (meta := out.read_json(task.corpus.table, meta_file)):
+            values[task.name] = meta["digest"]
+    return values
+
+
+def _corpus_value(
+    executor: Executor, out: Location, task: Task, config: Config, hashes: TaskHashes, every_shard: list[ShardJob], force: bool, values: dict[str, str]
+) -> Any:
     """The task's corpus-step value: reused from OUT/<table>/ while the task's hash (on the configured languages) holds, else computed over every shard and saved.
 
     Map: the step's map runs where each shard is read; the step's own orchestration runs through the
-    executor. An exception is returned, not raised: every shard of the phase fails with it and the other tables stay.
+    executor. The saved table's digest goes into its meta and `values`. An exception is returned, not
+    raised: every shard of the phase fails with it and the other tables stay.
     """
     step = task.corpus
     meta_file = f"_{step.table}.json"
-    task_hash = config.task_hashes().for_languages(config.languages)[task.name]
+    task_hash = hashes.for_languages(config.languages)[task.name]
     if not force and out.exists(step.table, meta_file):
         meta = out.read_json(step.table, meta_file)
-        if meta.get("task_hash") == task_hash and meta.get("version") == step.version:  # a table of another format is recomputed
+        if meta.get("task_hash") == task_hash and meta.get("version") == step.version and "digest" in meta:  # a table of another format is recomputed
+            values[task.name] = meta["digest"]
             return step.load(out.read_table(step.table, CORPUS_FILE), meta)
     options = config.task_options(task.name)
     try:
@@ -206,7 +241,8 @@ def _corpus_value(executor: Executor, out: Location, task: Task, config: Config,
         return exc
     table, meta = step.save(value)
     out.write_table(step.table, table, step.table, CORPUS_FILE, schema=task.schema(step.table))
-    out.write_json({"task_hash": task_hash, "version": step.version, **meta}, step.table, meta_file)
+    values[task.name] = table_digest(table)
+    out.write_json({"task_hash": task_hash, "version": step.version, "digest": values[task.name], **meta}, step.table, meta_file)
     return value
 
 

@@ -101,7 +101,7 @@ def _documents(docs: Location, shard: str) -> pa.Table:
 
 def _partner_rows(table: pa.Table, doc_ids: set[str]) -> pa.Table:
     """The rows of `table` whose doc_id is one of `doc_ids`, in table order."""
-    return table.filter(pc.is_in(pc.field("doc_id"), pa.array(sorted(doc_ids))))
+    return table.filter(pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string())))
 
 
 def corpus_map(job: ShardJob) -> Any:

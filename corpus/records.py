@@ -23,10 +23,11 @@ import os
 import platform
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from typing import Any, Literal
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpus.storage import Location
@@ -199,22 +200,34 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def table_digest(table: pa.Table) -> str:
+    """16 hex digits of SHA-256 over a table's schema and rows, as one Arrow IPC stream (schema metadata and chunking left out)."""
+    clean = table.replace_schema_metadata(None).combine_chunks()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, clean.schema) as writer:
+        writer.write_table(clean)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class TaskHashes:
     """What decides each task's outputs, as digests; `for_languages` gives the hash of every task on a shard.
 
     `options`: task name -> digest of its options; `requires`: task name -> the tasks it requires;
     `languages`: configured language -> digest of its pipeline settings (model, user dictionary,
-    max_length); `unlisted`: the digest for a language with no entry (it gets a blank pipeline).
+    max_length); `unlisted`: the digest for a language with no entry (it gets a blank pipeline);
+    `inputs`: task name -> {task: digest of its saved corpus-step value} for the corpus-wide tables it reads
+    (`align` and `link_pairs` read `document_pairs`, which docalign's pairs decide), when those are saved.
     A task's hash on a shard covers its options, the settings of the shard's languages (every task reads the
-    shared spaCy pass or tables made from it) and the hashes of the tasks it requires, so a change reaches
-    exactly the tasks downstream of it.
+    shared spaCy pass or tables made from it), its inputs and the hashes of the tasks it requires, so a
+    change reaches exactly the tasks downstream of it: a changed pairing redoes what reads the pairs.
     """
 
     options: dict[str, str]
     requires: dict[str, tuple[str, ...]]
     languages: dict[str, str]
     unlisted: str
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def for_languages(self, languages: Iterable[str]) -> dict[str, str]:
         """The hash of every task on a shard whose documents are in `languages` (ISO codes, any order)."""
@@ -223,7 +236,8 @@ class TaskHashes:
 
         def of(task: str) -> str:
             if task not in hashes:
-                hashes[task] = digest({"options": self.options[task], "languages": settings, "requires": {r: of(r) for r in self.requires[task]}})
+                inputs = {"inputs": self.inputs[task]} if self.inputs.get(task) else {}
+                hashes[task] = digest({"options": self.options[task], "languages": settings, "requires": {r: of(r) for r in self.requires[task]}, **inputs})
             return hashes[task]
 
         for task in self.options:

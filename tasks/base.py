@@ -173,8 +173,8 @@ class Task:
     components: `components(nlp, lang, options)` adds the spaCy components its steps read; must be
         hashable with its options, since pipelines are cached per process by language and components.
     corpus: a corpus step to run over every shard before the shard steps (see `CorpusStep`).
-    implied: run whenever every task it requires runs, named or not (the linking of paired documents'
-        entities joins every run of `entities` with `docalign`).
+    implied: tasks with which it runs, after them: whenever all of them are in a run, named or required,
+        so is it (`link_pairs` joins every run of `entities` with `docalign`).
     schemas: pinned Arrow schemas of tables that corpus/schemas.py does not know.
     """
 
@@ -191,7 +191,7 @@ class Task:
     annotates: bool = False
     components: Callable[..., None] | None = None
     corpus: CorpusStep | None = None
-    implied: bool = False
+    implied: tuple[str, ...] = ()
     schemas: Mapping[str, pa.Schema] = field(default_factory=dict)
 
     def schema(self, table: str) -> pa.Schema | None:

@@ -67,7 +67,7 @@ def get(name: str) -> Task:
 
 
 def resolve(names: Iterable[str]) -> list[Task]:
-    """The tasks called `names`, every task they require and every `implied` task whose requirements are all in, each after what it requires (registry order otherwise)."""
+    """The tasks called `names`, every task they require and every task `implied` by tasks all in, each after what it requires or is implied by (registry order otherwise)."""
     wanted: set[str] = set()
     pending = list(names)
     while pending:
@@ -76,10 +76,12 @@ def resolve(names: Iterable[str]) -> list[Task]:
             if name not in wanted:
                 wanted.add(name)
                 pending.extend(get(name).requires)
-        pending = [n for n, t in registered().items() if t.implied and n not in wanted and set(t.requires) <= wanted]
+        pending = [n for n, t in registered().items() if t.implied and n not in wanted and set(t.implied) <= wanted]
     ordered: list[Task] = []
     while len(ordered) < len(wanted):
-        ready = [t for n, t in registered().items() if n in wanted and t not in ordered and all(r in {o.name for o in ordered} for r in t.requires)]
+        ready = [
+            t for n, t in registered().items() if n in wanted and t not in ordered and all(r in {o.name for o in ordered} for r in (*t.requires, *t.implied))
+        ]
         if not ready:
             raise UnknownTask(f"tasks {sorted(wanted - {t.name for t in ordered})} require each other in a cycle")
         ordered.append(ready[0])

@@ -88,3 +88,30 @@ def test_grouped_corpus_rows_unchanged_by_docalign(runs: dict[str, Path], tmp_pa
     assert polycorpus("run", grouped, tmp_path / "out", "--tasks", "entities,docalign", "--cluster", "sync") == 0
     for table in ("entities", "entity_links"):
         assert read_dir(tmp_path / "out" / table).to_pylist() == read_dir(runs["grouped"] / table).to_pylist()
+
+
+def _phases(out: Path) -> set[str]:
+    return set(json.loads((out / "_run.json").read_text())["phases"])
+
+
+def test_a_changed_pairing_redoes_what_reads_it_and_an_unchanged_one_nothing(tmp_path: Path) -> None:
+    docs = write_corpus(tmp_path)
+    out, config = tmp_path / "out", tmp_path / "c.yaml"
+    tasks = ("--tasks", "entities,docalign,align", "--cluster", "sync", "--config", str(config))
+    config.write_text("docalign: {}\n", encoding="utf-8")
+    assert polycorpus("run", docs, out, *tasks) == 0
+    scores = sorted(r["score"] for r in read_dir(out / "document_pairs").to_pylist())
+    config.write_text("docalign: {buckets: 3}\n", encoding="utf-8")  # another join, the same pairs
+    assert polycorpus("run", docs, out, *tasks) == 0
+    assert _phases(out) == {"docalign"}  # its corpus step and shard jobs; align, its lexicon and link_pairs kept
+    config.write_text(f"docalign: {{min_score: {(scores[0] + scores[-1]) / 2}}}\n", encoding="utf-8")  # the weakest pairs go
+    assert polycorpus("run", docs, out, *tasks) == 0
+    assert {"docalign", "pair_groups", "link_pairs", "lexicon", "align"} <= _phases(out)
+    pairs = {(r["src_doc_id"], r["tgt_doc_id"]) for r in read_dir(out / "document_pairs").to_pylist()}
+    assert pairs and pairs < PAIRS and {(b["src_doc_id"], b["tgt_doc_id"]) for b in read_dir(out / "alignments").to_pylist()} == pairs
+    assert polycorpus("run", docs, tmp_path / "fresh", *tasks) == 0  # link_pairs over its own rows gives a fresh run's
+    for table in ("entities", "entity_links", "alignments"):
+        assert rows(out, table) == rows(tmp_path / "fresh", table)
+    assert polycorpus("run", docs, out, *tasks) == 0
+    assert _phases(out) == {"docalign", "pair_groups", "link_pairs", "lexicon", "align"}  # _run.json is the last run that did work
+    assert json.loads(sorted((out / "_runs").glob("*.json"))[-1].read_text())["shards_done"] == []

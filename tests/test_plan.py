@@ -183,3 +183,13 @@ def test_run_ids_versions_and_error_rows() -> None:
         "error_type": "ValueError",
         "message": "bad",
     }
+
+
+def test_a_saved_pairing_is_an_input_of_the_tasks_that_read_it_and_of_no_other() -> None:
+    config = configuration.load()
+    one, other = config.task_hashes({"docalign": "a" * 16}), config.task_hashes({"docalign": "b" * 16})
+    assert one.inputs == {"align": {"docalign": "a" * 16}, "link_pairs": {"docalign": "a" * 16}}  # both read document_pairs
+    a, b = one.for_languages(["en", "fr"]), other.for_languages(["en", "fr"])
+    assert {t for t in a if a[t] != b[t]} == {"align", "link_pairs"}
+    assert config.task_hashes({}) == config.task_hashes() and config.task_hashes().inputs == {}
+    assert config.task_hashes({"align": "c" * 16}).inputs == {}  # nobody reads alignments

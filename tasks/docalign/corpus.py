@@ -73,7 +73,7 @@ class DocumentPairs:
 
     def rows_of_shard(self, shard: str) -> list[dict]:
         """The pairs whose source document lives in `shard` (each pair is written once, with its source)."""
-        return self.pairs.filter(pc.field("src_shard") == shard).to_pylist()
+        return self.pairs.filter(pc.equal(self.pairs.column("src_shard"), shard)).to_pylist()
 
 
 def shard_anchors(shard: ShardData, options: DocalignOptions) -> ShardAnchors:

@@ -44,13 +44,14 @@ class PairGroups:
 
     def of(self, doc_ids: list[str]) -> dict[str, tuple[str, str]]:
         """doc_id -> (shard, pair group) of those of `doc_ids` that were paired."""
-        rows = self.table.filter(pc.is_in(pc.field("doc_id"), pa.array(doc_ids, pa.string())))
+        rows = self.table.filter(pc.is_in(self.table.column("doc_id"), value_set=pa.array(doc_ids, pa.string())))
         return dict(zip(rows.column("doc_id").to_pylist(), zip(rows.column("shard").to_pylist(), rows.column("pair_group").to_pylist())))
 
     def partners(self, shard: str) -> list[tuple[str, str]]:
         """(shard, doc_id) of the members, in other shards, of the pair groups of `shard`'s documents."""
-        groups = self.table.filter(pc.field("shard") == shard).column("pair_group")
-        rows = self.table.filter(pc.is_in(pc.field("pair_group"), groups.combine_chunks()) & (pc.field("shard") != shard))
+        here = pc.equal(self.table.column("shard"), shard)
+        groups = self.table.filter(here).column("pair_group").combine_chunks()
+        rows = self.table.filter(pc.and_(pc.is_in(self.table.column("pair_group"), value_set=groups), pc.invert(here)))
         return list(zip(rows.column("shard").to_pylist(), rows.column("doc_id").to_pylist()))
 
 

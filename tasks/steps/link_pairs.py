@@ -1,6 +1,8 @@
 """The `link_pairs` task: projection and entity_links for the documents the `docalign` task paired, across shards.
 
-It runs after `entities` and `docalign` whenever both run (it is `implied`). Its corpus step maps each
+It runs after `entities` and `docalign` whenever both run (it is `implied` by them); its hash follows
+the pairs docalign saved (their digest), not docalign's options, so a rerun that pairs the same way
+keeps its rows. Its corpus step maps each
 shard to its `document_pairs` rows and joins them into pair groups (tasks/entities/pairs.py), kept in
 OUT/pair_groups/; each shard's step then reads its own `entities`, `entity_links` and `errors` with the
 `entities` rows, `errors` rows and documents of its pair groups' other members from their shards, and
@@ -68,7 +70,7 @@ class LinkPairsStep:
 
 
 def _rows_of(table: pa.Table, doc_ids: set[str]) -> list[dict]:
-    return table.filter(pc.is_in(pc.field("doc_id"), pa.array(sorted(doc_ids), pa.string()))).to_pylist()
+    return table.filter(pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))).to_pylist()
 
 
 def start(shard: ShardData, options: EntityOptions, groups: PairGroups) -> LinkPairsStep:
@@ -93,11 +95,11 @@ TASK = Task(
     start=start,
     options=EntityOptions,
     options_of="entities",
-    requires=("entities", "docalign"),
+    requires=("entities",),
     reads=("entities", "entity_links", "errors", "document_pairs"),
     partners=("documents", "entities", "errors"),
     partner_documents=partner_documents,
     corpus=CorpusStep(table=CORPUS_TABLE, map=shard_pairs, run=join_pairs, save=save, load=load),
-    implied=True,
+    implied=("entities", "docalign"),
     schemas={CORPUS_TABLE: PAIR_GROUPS},
 )
