@@ -22,6 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,7 +36,7 @@ from tasks.docalign.anchors import ANCHOR, LEXICAL, lexical_anchors, lexicon_anc
 from tasks.docalign.assignment import assign
 from tasks.docalign.join import POSTINGS, candidates, join_bucket, split_by_key
 from tasks.docalign.options import DocalignOptions
-from tasks.docalign.scoring import Pair, Scored, learn_length_models, score_candidates, with_lengths
+from tasks.docalign.scoring import LengthModel, Pair, Scored, learn_length_models, score_candidates, with_lengths
 
 log = logging.getLogger(__name__)
 DOCS = pa.schema(
@@ -103,11 +104,9 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
 
     `mapped` are handles to `shard_anchors` results. Raises what a task raised (the runner fails the phase).
     """
-    summaries = [mr.gather(h) for h in mr.map(_summary, mapped)]
+    summary_handles = mr.map(_summary, mapped)
+    summaries = [mr.gather(h) for h in summary_handles]
     summary = pa.concat_tables(summaries) if summaries else DOCS.remove(DOCS.get_field_index("text")).empty_table()
-    lengths = dict(zip(summary.column("doc_id").to_pylist(), summary.column("length").to_pylist()))
-    shards = dict(zip(summary.column("doc_id").to_pylist(), summary.column("shard").to_pylist()))
-    digests = dict(zip(summary.column("doc_id").to_pylist(), summary.column("digest").to_pylist()))
     per_lang = Counter(summary.column("lang").to_pylist())
     notes = (
         [f"language {lang!r}: {n} documents without group_id and no other language to pair them with" for lang, n in sorted(per_lang.items())]
@@ -118,21 +117,21 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
         log.warning("docalign: %s", note)
     buckets = options.buckets or max(1, len(mapped))
     weights = (1.0, options.lexical_weight)
-    scored = _round(mr, mapped, None, len(lengths), buckets, weights, options) if len(per_lang) > 1 else []
-    models = learn_length_models(
-        (((s[3], s[4]), lengths[s[1]], lengths[s[2]]) for s in assign(scored, options.confident_score, options.neighbours)), options.length_sigma
-    )
-    kept = assign(with_lengths(scored, lengths, models, options.length_sigma, options.length_weight), options.min_score, options.neighbours)
+    documents = summary.num_rows
+    scored = _round(mr, mapped, summary_handles, None, documents, buckets, weights, sorted(per_lang), options)
+    models = learn_length_models(_confident(mr, scored, None, options), options.length_sigma)
+    kept = _kept(mr, scored, models, options)
     method = ANCHORS_METHOD
     if options.rescore and kept:
         order = [t.column("shard")[0].as_py() if t.num_rows else "" for t in summaries]
+        shards, digests = _columns(summary, {d for s in kept for d in s[1:3]}, ("shard", "digest"))
         lexicon = _bootstrap_lexicon(mr, dict(zip(order, mapped)), [s for s in kept if s[0] >= options.confident_score], shards, digests, options)
         if lexicon.num_rows:
-            scored = _round(mr, mapped, mr.scatter(lexicon), len(lengths), buckets, weights, options)
-            confident = assign(with_lengths(scored, lengths, models, options.length_sigma, options.length_weight), options.confident_score, options.neighbours)
-            models = learn_length_models((((s[3], s[4]), lengths[s[1]], lengths[s[2]]) for s in confident), options.length_sigma) or models
-            kept = assign(with_lengths(scored, lengths, models, options.length_sigma, options.length_weight), options.min_score, options.neighbours)
+            scored = _round(mr, mapped, summary_handles, mr.scatter(lexicon), documents, buckets, weights, sorted(per_lang), options)
+            models = learn_length_models(_confident(mr, scored, models, options), options.length_sigma) or models
+            kept = _kept(mr, scored, models, options)
             method = LEXICON_METHOD
+    (shards,) = _columns(summary, {d for s in kept for d in s[1:3]}, ("shard",))
     rows = [
         {
             "src_doc_id": src,
@@ -151,7 +150,8 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
     for _, src, tgt, _, _ in kept:
         partners.setdefault(src, set()).add(tgt)
         partners.setdefault(tgt, set()).add(src)
-    unpaired = Counter(lang for doc, lang in zip(summary.column("doc_id").to_pylist(), summary.column("lang").to_pylist()) if doc not in partners)
+    alone = summary.filter(pc.invert(pc.is_in(summary.column("doc_id"), value_set=pa.array(sorted(partners), pa.string()))))
+    unpaired = Counter(alone.column("lang").to_pylist())
     meta = {
         "documents": dict(sorted(per_lang.items())),
         "paired_documents": dict(sorted(paired.items())),
@@ -167,17 +167,74 @@ def _summary(anchors: ShardAnchors) -> pa.Table:
     return anchors.docs.drop_columns(["text"])
 
 
+def _columns(summary: pa.Table, doc_ids: set[str], names: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
+    """doc_id -> value of each of the summary columns `names`, for `doc_ids` only (the driver keeps no per-document dicts)."""
+    rows = summary.filter(pc.is_in(summary.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string())))
+    ids = rows.column("doc_id").to_pylist()
+    return tuple(dict(zip(ids, rows.column(name).to_pylist())) for name in names)
+
+
 def _round(
-    mr: MapReduce, mapped: list[Handle], lexicon: Handle | None, documents: int, buckets: int, weights: tuple[float, ...], options: DocalignOptions
-) -> list[Scored]:
-    """One round of candidate generation: split postings by anchor, join each bucket, sum per source partition; anchor scores (no lengths)."""
+    mr: MapReduce,
+    mapped: list[Handle],
+    summaries: list[Handle],
+    lexicon: Handle | None,
+    documents: int,
+    buckets: int,
+    weights: tuple[float, ...],
+    langs: list[str],
+    options: DocalignOptions,
+) -> dict[Pair, Handle]:
+    """One round of candidate generation: split postings by anchor, join each bucket, sum per source partition, score per language pair.
+
+    Returns a handle per language pair to its `Scored` candidates (anchor scores, no lengths) with its
+    documents' lengths, each made and kept on a worker: the driver never holds the candidates.
+    """
     split = [mr.submit(_split_postings, m, lexicon, buckets, options) for m in mapped]
     joined = [mr.submit(_join, documents, options.max_postings, weights, buckets, *[mr.submit(_item, s, b) for s in split]) for b in range(buckets)]
     parts = [mr.submit(_candidates, options.candidates, *[mr.submit(_part, j, p) for j in joined]) for p in range(buckets)]
-    results = [mr.gather(p) for p in parts]
-    found = pa.concat_tables([c for c, _ in results])
-    norms = pa.concat_tables([n for _, n in results])
-    return score_candidates(found, norms, options.prior * math.log(documents + 1))
+    prior = options.prior * math.log(documents + 1)
+    pairs = [(a, b) for i, a in enumerate(langs) for b in langs[i + 1 :]]
+    return {pair: mr.submit(_score_pair, pair, prior, len(parts), *parts, *summaries) for pair in pairs}
+
+
+def _score_pair(pair: Pair, prior: float, n_parts: int, *parts_and_summaries: Any) -> tuple[list[Scored], dict[str, int]]:
+    """The anchor scores of one language pair's candidates, from every partition's (candidates, norms), and the lengths of its documents."""
+    parts, summaries = parts_and_summaries[:n_parts], parts_and_summaries[n_parts:]
+    found = pa.concat_tables([c.filter(pc.and_(pc.equal(c.column("src_lang"), pair[0]), pc.equal(c.column("tgt_lang"), pair[1]))) for c, _ in parts])
+    docs = pa.concat_arrays([found.column("src_doc_id").combine_chunks(), found.column("tgt_doc_id").combine_chunks()]).unique()
+    norms = pa.concat_tables([n.filter(pc.is_in(n.column("doc_id"), value_set=docs)) for _, n in parts])
+    lengths = {}
+    for summary in summaries:
+        rows = summary.filter(pc.is_in(summary.column("doc_id"), value_set=docs))
+        lengths.update(zip(rows.column("doc_id").to_pylist(), rows.column("length").to_pylist()))
+    return score_candidates(found, norms, prior), lengths
+
+
+def _confident(mr: MapReduce, scored: dict[Pair, Handle], models: dict[Pair, LengthModel] | None, options: DocalignOptions) -> list[tuple[Pair, int, int]]:
+    """(language pair, source length, target length) of the confident pairs of each language pair, assigned on the workers (with `models`' length factors unless None)."""
+    handles = [mr.submit(_confident_lengths, scored[pair], models, options) for pair in sorted(scored)]
+    return [found for h in handles for found in mr.gather(h)]
+
+
+def _confident_lengths(
+    scored: tuple[list[Scored], dict[str, int]], models: dict[Pair, LengthModel] | None, options: DocalignOptions
+) -> list[tuple[Pair, int, int]]:
+    candidates, lengths = scored
+    if models is not None:
+        candidates = with_lengths(candidates, lengths, models, options.length_sigma, options.length_weight)
+    return [((s[3], s[4]), lengths[s[1]], lengths[s[2]]) for s in assign(candidates, options.confident_score, options.neighbours)]
+
+
+def _kept(mr: MapReduce, scored: dict[Pair, Handle], models: dict[Pair, LengthModel], options: DocalignOptions) -> list[Scored]:
+    """The pairs kept, language pair by language pair, each assigned one to one on a worker with the length models."""
+    handles = [mr.submit(_assign_pair, scored[pair], models, options) for pair in sorted(scored)]
+    return [s for h in handles for s in mr.gather(h)]
+
+
+def _assign_pair(scored: tuple[list[Scored], dict[str, int]], models: dict[Pair, LengthModel], options: DocalignOptions) -> list[Scored]:
+    candidates, lengths = scored
+    return assign(with_lengths(candidates, lengths, models, options.length_sigma, options.length_weight), options.min_score, options.neighbours)
 
 
 def _split_postings(anchors: ShardAnchors, lexicon: pa.Table | None, buckets: int, options: DocalignOptions) -> list[pa.Table]:
