@@ -130,8 +130,9 @@ class CorpusStep:
     `map` is pure like a shard step; `run` orchestrates over the handles of the mapped values (the
     alignment lexicon's EM: map the E-step, reduce the counts). Its value is passed to each shard's
     `Task.start`. It is kept under OUT/<table>/ (`save` gives the table and a small JSON-able meta,
-    `load` reads them back) and reused while the config hash is unchanged and `version`, the format of
+    `load` reads them back) and reused while the task's hash is unchanged and `version`, the format of
     the saved table, is the one it was saved under (a table of another version is recomputed, not misread).
+    The saved table's digest is part of the hash of the tasks that read a table the step's task writes.
     The table's name also names the step's phase in progress output and in the run record.
     """
 
