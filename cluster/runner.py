@@ -188,7 +188,11 @@ def _run_phase(
                 _fail(out, job, f"{lead.corpus.table}: {type(value).__name__}: {value}", summary)
                 progress.advance(job.shard, failed=True)
             return
-        corpus = executor.scatter({lead.name: value})
+        if lead.corpus.by_shard is not None:  # each job ships its shard's part
+            parts = lead.corpus.by_shard(value, [job.shard for job in jobs])
+            jobs = [replace(job, corpus=((lead.name, parts[job.shard]),)) for job in jobs]
+        else:
+            corpus = executor.scatter({lead.name: value})
     progress.phase(phase_name(phase), [job.shard for job in jobs])
     outcomes = executor.map_unordered(run_job, jobs, corpus, retries=config.run.retries, final=(OutputUnwritable,), key=lambda j: j.shard)
     for job, outcome in outcomes:

@@ -33,7 +33,8 @@ class ShardError(RuntimeError):
 class ShardJob:
     """Everything one shard's work in one phase needs, small and picklable.
 
-    `runs` are the tasks to do (with options; corpus values are passed separately, scattered once);
+    `runs` are the tasks to do (with options; corpus values are passed separately, scattered once, or cut
+    by shard: `corpus` holds (task name, this shard's part of its corpus value));
     `already_done` the tasks whose outputs the shard keeps from earlier phases or runs; `hashes` decide each task's
     hash in the manifest, `config_hash` is recorded beside them.
     """
@@ -47,6 +48,7 @@ class ShardJob:
     config_hash: str
     hashes: TaskHashes
     batch_size: int
+    corpus: tuple[tuple[str, Any], ...] = ()
 
     @property
     def todo(self) -> tuple[str, ...]:
@@ -117,8 +119,9 @@ def run_job(job: ShardJob, corpus: dict[str, Any] | None = None) -> JobResult:
     any failure, the part files this attempt created are removed before the error propagates.
     """
     started = time.perf_counter()
+    corpus = {**(corpus or {}), **dict(job.corpus)}
     data = load_shard(job, corpus)
-    runs = [TaskRun(run.task, run.options, (corpus or {}).get(run.task.name)) for run in job.runs]
+    runs = [TaskRun(run.task, run.options, corpus.get(run.task.name)) for run in job.runs]
     output = process_shard(data, runs, dict(job.languages), job.batch_size)
     out = Location(job.out_url)
     created: list[str] = []

@@ -133,7 +133,9 @@ class CorpusStep:
     `load` reads them back) and reused while the task's hash is unchanged and `version`, the format of
     the saved table, is the one it was saved under (a table of another version is recomputed, not misread).
     The saved table's digest is part of the hash of the tasks that read a table the step's task writes.
-    The table's name also names the step's phase in progress output and in the run record.
+    The table's name also names the step's phase in progress output and in the run record. With
+    `by_shard(value, shards) -> {shard: part}`, each shard's job gets only its part of the value (shipped
+    with the job), not the whole value scattered to every worker.
     """
 
     table: str
@@ -142,6 +144,7 @@ class CorpusStep:
     save: Callable[[Any], tuple[pa.Table, dict]]
     load: Callable[[pa.Table, dict], Any]
     version: int = 1
+    by_shard: Callable[[Any, Sequence[str]], dict[str, Any]] | None = None
 
 
 def pair_targets(shard: str, inputs: Mapping[str, pa.Table], corpus: Any) -> list[tuple[str, str]]:

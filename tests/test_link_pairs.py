@@ -6,8 +6,10 @@ import json
 import random
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
+from tasks.entities.pairs import pair_groups
 from tests.conftest import polycorpus, read_dir
 from tests.test_docalign import ARTICLES, LONE, PAIRS, write_corpus
 
@@ -115,3 +117,15 @@ def test_a_changed_pairing_redoes_what_reads_it_and_an_unchanged_one_nothing(tmp
     assert polycorpus("run", docs, out, *tasks) == 0
     assert _phases(out) == {"docalign", "pair_groups", "link_pairs", "lexicon", "align"}  # _run.json is the last run that did work
     assert json.loads(sorted((out / "_runs").glob("*.json"))[-1].read_text())["shards_done"] == []
+
+
+def test_pair_groups_are_the_connected_pairs_and_each_shard_gets_its_own() -> None:
+    pairs = pa.table({"src_doc_id": ["en1", "en1", "fr2"], "tgt_doc_id": ["fr1", "vi1", "vi2"], "src_shard": ["a", "a", "b"], "tgt_shard": ["b", "c", "c"]})
+    groups = pair_groups(pairs)
+    group = {r["doc_id"]: r["pair_group"] for r in groups.table.to_pylist()}
+    assert group["en1"] == group["fr1"] == group["vi1"] != group["fr2"] == group["vi2"]
+    parts = groups.by_shard(["a", "b", "c", "d"])
+    assert sorted(parts["a"].partners("a")) == [("b", "fr1"), ("c", "vi1")]
+    assert sorted(parts["b"].partners("b")) == [("a", "en1"), ("c", "vi1"), ("c", "vi2")]
+    assert parts["c"].table.num_rows == 5 and parts["d"].table.num_rows == 0
+    assert parts["b"].of(["fr1", "lone"]) == {"fr1": ("b", group["fr1"])}

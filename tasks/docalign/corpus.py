@@ -72,6 +72,13 @@ class DocumentPairs:
     pairs: pa.Table
     meta: dict = field(default_factory=dict)
 
+    def by_shard(self, shards: Sequence[str]) -> dict[str, DocumentPairs]:
+        """Each of `shards` with its pairs (those whose source it holds; no meta): what its shard step writes."""
+        rows: dict[str, list[int]] = {}
+        for i, shard in enumerate(self.pairs.column("src_shard").to_pylist()):
+            rows.setdefault(shard, []).append(i)
+        return {shard: DocumentPairs(self.pairs.take(pa.array(rows.get(shard, []), pa.int64()))) for shard in shards}
+
     def rows_of_shard(self, shard: str) -> list[dict]:
         """The pairs whose source document lives in `shard` (each pair is written once, with its source)."""
         return self.pairs.filter(pc.equal(self.pairs.column("src_shard"), shard)).to_pylist()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -46,6 +46,15 @@ class PairGroups:
         """doc_id -> (shard, pair group) of those of `doc_ids` that were paired."""
         rows = self.table.filter(pc.is_in(self.table.column("doc_id"), value_set=pa.array(doc_ids, pa.string())))
         return dict(zip(rows.column("doc_id").to_pylist(), zip(rows.column("shard").to_pylist(), rows.column("pair_group").to_pylist())))
+
+    def by_shard(self, shards: Sequence[str]) -> dict[str, PairGroups]:
+        """Each of `shards` with the rows of the pair groups of its documents: all its shard step needs."""
+        groups_of: dict[str, set[str]] = defaultdict(set)
+        rows_of: dict[str, list[int]] = defaultdict(list)
+        for i, (shard, group) in enumerate(zip(self.table.column("shard").to_pylist(), self.table.column("pair_group").to_pylist())):
+            groups_of[shard].add(group)
+            rows_of[group].append(i)
+        return {s: PairGroups(self.table.take(pa.array(sorted(i for g in groups_of.get(s, ()) for i in rows_of[g]), pa.int64()))) for s in shards}
 
     def partners(self, shard: str) -> list[tuple[str, str]]:
         """(shard, doc_id) of the members, in other shards, of the pair groups of `shard`'s documents."""

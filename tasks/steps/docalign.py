@@ -53,6 +53,6 @@ TASK = Task(
     tables=("document_pairs",),
     start=start,
     options=DocalignOptions,
-    corpus=CorpusStep(table=CORPUS_TABLE, map=shard_anchors, run=pair_documents, save=save, load=load),
+    corpus=CorpusStep(table=CORPUS_TABLE, map=shard_anchors, run=pair_documents, save=save, load=load, by_shard=DocumentPairs.by_shard),
     schemas={CORPUS_TABLE: SCHEMAS["document_pairs"]},
 )

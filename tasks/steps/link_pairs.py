@@ -99,7 +99,7 @@ TASK = Task(
     reads=("entities", "entity_links", "errors", "document_pairs"),
     partners=("documents", "entities", "errors"),
     partner_documents=partner_documents,
-    corpus=CorpusStep(table=CORPUS_TABLE, map=shard_pairs, run=join_pairs, save=save, load=load),
+    corpus=CorpusStep(table=CORPUS_TABLE, map=shard_pairs, run=join_pairs, save=save, load=load, by_shard=PairGroups.by_shard),
     implied=("entities", "docalign"),
     schemas={CORPUS_TABLE: PAIR_GROUPS},
 )
