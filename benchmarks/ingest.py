@@ -5,10 +5,14 @@ Vietnamese document of about 2 KB each, the French members in `news.fr.jsonl` in
 Vietnamese ones in `news.vi.jsonl` shuffled, so every group's members are far apart. Each run is a
 fresh `polycorpus ingest` process; its peak RSS is the kernel's ru_maxrss of that process (wait4),
 the rate is input bytes over wall seconds, and over the CPU seconds of the process and the children it
-waited for (a LocalCluster's nannies and workers): on a loaded machine the wall rate mostly measures
-the other jobs, while one process's CPU rate is what an idle core gives. Runs are interleaved (one of each configuration per
-round) and the table shows medians over the rounds, because the machine may be shared. With
-`--workers N` the run uses `--cluster local --workers N` (its RSS column is the client's).
+waited for (a LocalCluster's workers; its scheduler and nannies run in the ingest process): on a
+loaded machine the wall rate mostly measures the other jobs, while one process's CPU rate is what an
+idle core gives. Runs are interleaved (one of each configuration per round) and the table shows
+medians over the rounds, with the 1-minute load average as each run started, because the machine may
+be shared. With `--workers N` the run uses `--cluster local --workers N` (its RSS column is the
+client's). On Linux with autogroup scheduling (`/proc/sys/kernel/sched_autogroup_enabled` = 1), `nice`
+ranks processes only within their session: each other busy session still takes an equal share of the
+cores, however niced its jobs are.
 
     PYTHONPATH=. .venv/bin/python benchmarks/ingest.py --sizes-gb 0.5,2 --workers 2 --rounds 3
 """
@@ -101,10 +105,11 @@ def generate(folder: Path, total_bytes: int, seed: int = 5) -> list[Path]:
 
 
 def run_ingest(inputs: list[Path], out: Path, workers: int) -> dict:
-    """One `polycorpus ingest` process over `inputs`: wall seconds and its peak RSS in MB."""
+    """One `polycorpus ingest` process over `inputs`: wall and CPU seconds, its peak RSS in MB, and the 1-minute load average as it started."""
     command = [sys.executable, "-m", "cluster.cli", "ingest", *map(str, inputs), str(out), "--overwrite"]
     if workers:
         command += ["--cluster", "local", "--workers", str(workers)]
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(process.pid, 0)
@@ -113,7 +118,7 @@ def run_ingest(inputs: list[Path], out: Path, workers: int) -> dict:
     if status:
         raise RuntimeError(f"ingest failed: {stderr}")
     shutil.rmtree(out, ignore_errors=True)
-    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024, "load_1min": load}
 
 
 def main() -> None:
@@ -157,6 +162,7 @@ def main() -> None:
                 "median_mb_per_s": statistics.median(r["mb_per_s"] for r in results),
                 "median_mb_per_cpu_s": statistics.median(r["mb_per_cpu_s"] for r in results),
                 "median_peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in results),
+                "median_load_1min": statistics.median(r["load_1min"] for r in results),
                 "all": results,
             }
         )
@@ -168,11 +174,11 @@ def main() -> None:
     parallel = [r for r in rows if r["workers"]]
     if parallel:
         summary["speedup_workers_over_one_process"] = parallel[0]["median_mb_per_s"] / one[parallel[0]["input_gb"]]["median_mb_per_s"]
-    print(f"{'input GB':>9} {'MB':>6} {'workers':>8} {'runs':>5} {'median s':>9} {'MB/s':>7} {'MB/CPU-s':>9} {'peak RSS MB':>12}")
+    print(f"{'input GB':>9} {'MB':>6} {'workers':>8} {'runs':>5} {'median s':>9} {'MB/s':>7} {'MB/CPU-s':>9} {'peak RSS MB':>12} {'load':>5}")
     for r in rows:
         print(
             f"{r['input_gb']:>9} {r['input_mb']:>6.0f} {r['workers'] or '1 proc':>8} {r['runs']:>5} {r['median_seconds']:>9.1f} {r['median_mb_per_s']:>7.1f}"
-            f" {r['median_mb_per_cpu_s']:>9.1f} {r['median_peak_rss_mb']:>12.0f}"
+            f" {r['median_mb_per_cpu_s']:>9.1f} {r['median_peak_rss_mb']:>12.0f} {r['median_load_1min']:>5.1f}"
         )
     for key, value in summary.items():
         print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")
