@@ -7,8 +7,9 @@ run's storage options and log levels from a worker plugin, which also runs on re
 A Dask scheduler runs whatever a client sends it, so every connection off loopback is mutual TLS
 (`distributed.security.Security`) unless `cluster.tls: none` says otherwise: `local` listens on
 127.0.0.1 in plain TCP; `slurm` makes temporary credentials for the run (or uses `cluster.tls`'s
-files) and hands them to its worker jobs; `address` connects with `cluster.tls`'s files (or Dask's
-own `distributed.comm.tls` settings) and refuses a tls:// scheduler without them.
+files) and hands them to its worker jobs; `kubernetes` puts them in a Secret its scheduler and worker
+pods mount; `address` connects with `cluster.tls`'s files (or Dask's own `distributed.comm.tls`
+settings) and refuses a tls:// scheduler without them.
 """
 
 from __future__ import annotations
@@ -119,12 +120,12 @@ def _lifetime_args(section: SlurmConfig | KubernetesConfig) -> list[str]:
     return args
 
 
-def files_security(tls: TLSConfig) -> Security:
-    """Mutual TLS from `cluster.tls`'s files, for every role (this client, a scheduler and workers we start)."""
-    cert, key = tls.cert_file, tls.key_file
+def mutual_tls(ca: str, cert: str, key: str) -> Security:
+    """Mutual TLS for every role (this client, a scheduler and workers we start) from one certificate and key and the CA that
+    signed it, each a PEM file's path or PEM text (Dask takes both)."""
     return Security(
         require_encryption=True,
-        tls_ca_file=tls.ca_file,
+        tls_ca_file=ca,
         tls_client_cert=cert,
         tls_client_key=key,
         tls_scheduler_cert=cert,
@@ -134,16 +135,37 @@ def files_security(tls: TLSConfig) -> Security:
     )
 
 
-def write_temporary_credentials(folder: str) -> TLSConfig:
-    """A self-signed certificate and key made now (Dask's `Security.temporary()`), written into `folder` as ca.pem, cert.pem
-    and key.pem of mode 0600 (the certificate is its own CA); the `cluster.tls` section naming them."""
+def files_security(tls: TLSConfig) -> Security:
+    """Mutual TLS from `cluster.tls`'s files, for every role."""
+    return mutual_tls(tls.ca_file, tls.cert_file, tls.key_file)
+
+
+def temporary_credentials() -> dict[str, str]:
+    """A self-signed certificate and key made now (Dask's `Security.temporary()`; the certificate is its own CA), as PEM text
+    by file name: {"ca.pem", "cert.pem", "key.pem"}."""
     tls = Security.temporary()
+    return {"ca.pem": tls.tls_ca_file, "cert.pem": tls.tls_client_cert, "key.pem": tls.tls_client_key}
+
+
+def write_temporary_credentials(folder: str) -> TLSConfig:
+    """`temporary_credentials()` written into `folder` as ca.pem, cert.pem and key.pem of mode 0600; the `cluster.tls` section naming them."""
     paths = {}
-    for key, name, pem in (("ca_file", "ca.pem", tls.tls_ca_file), ("cert_file", "cert.pem", tls.tls_client_cert), ("key_file", "key.pem", tls.tls_client_key)):
+    for key, (name, pem) in zip(("ca_file", "cert_file", "key_file"), temporary_credentials().items()):
         paths[key] = os.path.join(folder, name)
         with os.fdopen(os.open(paths[key], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:
             handle.write(pem)
     return TLSConfig(**paths)
+
+
+def _plain(cfg: ClusterConfig) -> bool:
+    """Whether `cluster.tls: none` turns TLS off for the cluster polycorpus starts; says so in a warning."""
+    if cfg.tls != "none":
+        return False
+    log.warning(
+        "cluster.tls: none: the %s scheduler and its workers talk plain TCP, and anyone who can reach the scheduler's port can run code as you",
+        cfg.type,
+    )
+    return True
 
 
 def cluster_security(cfg: ClusterConfig, credentials_dir: str) -> Security | None:
@@ -152,13 +174,24 @@ def cluster_security(cfg: ClusterConfig, credentials_dir: str) -> Security | Non
     Temporary credentials are made per run and written into `credentials_dir`, a folder the worker
     jobs can read (files of mode 0600: `write_temporary_credentials`).
     """
-    if cfg.tls == "none":
-        log.warning(
-            "cluster.tls: none: the %s scheduler and its workers talk plain TCP, and anyone who can reach the scheduler's port can run code as you",
-            cfg.type,
-        )
+    if _plain(cfg):
         return None
     return files_security(cfg.tls if cfg.tls.files else write_temporary_credentials(credentials_dir))
+
+
+def kubernetes_credentials(cfg: ClusterConfig) -> dict[str, str] | None:
+    """The TLS a kubernetes cluster's Secret carries, as PEM text by file name ({"ca.pem", "cert.pem", "key.pem"}):
+    `cluster.tls`'s files read now, else `temporary_credentials()` (kept in memory here and in the Secret only);
+    None, with a warning, for `tls: none`."""
+    if _plain(cfg):
+        return None
+    if not cfg.tls.files:
+        return temporary_credentials()
+    pems = {}
+    for name, path in zip(("ca.pem", "cert.pem", "key.pem"), (cfg.tls.ca_file, cfg.tls.cert_file, cfg.tls.key_file)):
+        with open(path, encoding="ascii") as handle:
+            pems[name] = handle.read()
+    return pems
 
 
 def address_security(cfg: ClusterConfig) -> tuple[str | None, Security]:
@@ -225,21 +258,41 @@ def slurm_cluster(cfg: ClusterConfig, credentials_dir: str) -> Any:
     )
 
 
-def kubernetes_spec(cfg: ClusterConfig) -> dict[str, Any]:
-    """The DaskCluster resource (nested dicts) for the `cluster` config section: image, resources, env, one thread per worker.
+# Where the scheduler and worker pods mount the run's TLS Secret, and the scheduler's port (dask-kubernetes' Service).
+KUBERNETES_TLS_DIR = "/etc/polycorpus-tls"
+KUBERNETES_SCHEDULER_PORT = 8786
+# The operator scales workers down and reads the adaptive target through the scheduler's HTTP API
+# (the dashboard port); with TLS its fallback, the Dask RPC, cannot reach the scheduler.
+_SCHEDULER_API = "distributed.http.scheduler.api"
+
+
+def kubernetes_resources(cfg: ClusterConfig, credentials: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The Kubernetes resources (nested dicts) of a run's cluster for the dask-kubernetes operator, in creation order.
+
+    - With `credentials` (PEM text by file name, `kubernetes_credentials`): a Secret `<name>-tls` holding them, which
+      the scheduler and worker pods mount read-only at KUBERNETES_TLS_DIR; the scheduler listens on tls:// only and
+      scheduler and workers are started with --tls-ca-file, --tls-cert and --tls-key; workers reach it at
+      tls://<name>-scheduler:8786.
+    - The DaskCluster: image, resources, env, one thread per worker, `cluster.n_workers` workers (the adaptive
+      minimum when adaptive).
+    - With `cluster.adaptive`: a DaskAutoscaler between its minimum and maximum.
 
     Raises MissingExtra without dask-kubernetes.
     """
+    import dask
+
     operator = _require("dask_kubernetes.operator", "kubernetes")
-    kube = cfg.kubernetes
-    spec = operator.make_cluster_spec(
+    kube, adaptive = cfg.kubernetes, cfg.adaptive
+    cluster = operator.make_cluster_spec(
         name=kube.name,
         image=kube.image,
-        n_workers=cfg.n_workers or cfg.adaptive.minimum,
+        n_workers=cfg.n_workers or adaptive.minimum,
         resources=kube.resources,
         env={**WORKER_ENVIRONMENT, **kube.env},
     )
-    worker = spec["spec"]["worker"]["spec"]["containers"][0]
+    scheduler_pod, worker_pod = cluster["spec"]["scheduler"]["spec"], cluster["spec"]["worker"]["spec"]
+    scheduler, worker = scheduler_pod["containers"][0], worker_pod["containers"][0]
+    scheduler["args"] = ["dask", "scheduler", "--host", "0.0.0.0"]
     worker["args"] = [
         "dask",
         "worker",
@@ -252,21 +305,70 @@ def kubernetes_spec(cfg: ClusterConfig) -> dict[str, Any]:
         "8788",
         *_lifetime_args(kube),
     ]
-    return spec
+    resources = [cluster]
+    if credentials:
+        secret = f"{kube.name}-tls"
+        resources.insert(0, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret}, "type": "Opaque", "stringData": dict(credentials)})
+        flags = ["--tls-ca-file", f"{KUBERNETES_TLS_DIR}/ca.pem", "--tls-cert", f"{KUBERNETES_TLS_DIR}/cert.pem", "--tls-key", f"{KUBERNETES_TLS_DIR}/key.pem"]
+        scheduler["args"] += ["--protocol", "tls", *flags]
+        worker["args"] += flags
+        routes = [*dask.config.get("distributed.scheduler.http.routes"), _SCHEDULER_API]
+        scheduler["env"] += [
+            {"name": "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION", "value": "True"},
+            {"name": "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES", "value": json.dumps(list(dict.fromkeys(routes)))},
+        ]
+        worker["env"] += [
+            {"name": "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION", "value": "True"},
+            # the operator sets tcp:// unless given; the Service's name resolves within the namespace
+            {"name": "DASK_SCHEDULER_ADDRESS", "value": f"tls://{kube.name}-scheduler:{KUBERNETES_SCHEDULER_PORT}"},
+        ]
+        for pod, container in ((scheduler_pod, scheduler), (worker_pod, worker)):
+            pod["volumes"] = [{"name": "tls", "secret": {"secretName": secret, "defaultMode": 0o400}}]
+            container["volumeMounts"] = [{"name": "tls", "mountPath": KUBERNETES_TLS_DIR, "readOnly": True}]
+    if adaptive.enabled:
+        resources.append(
+            {
+                "apiVersion": "kubernetes.dask.org/v1",
+                "kind": "DaskAutoscaler",
+                "metadata": {"name": kube.name},
+                "spec": {"cluster": kube.name, "minimum": adaptive.minimum, "maximum": adaptive.maximum},
+            }
+        )
+    return resources
 
 
-def _kubernetes_cluster(cfg: ClusterConfig) -> Any:
-    operator = _require("dask_kubernetes.operator", "kubernetes")
-    return operator.KubeCluster(custom_cluster_spec=kubernetes_spec(cfg), namespace=cfg.kubernetes.namespace, shutdown_on_close=True)
+def _kubernetes_client(cfg: ClusterConfig, stack: contextlib.ExitStack) -> Any:
+    """A client of a DaskCluster made for this run, over mutual TLS unless `tls: none`; the cluster is deleted when `stack` closes.
+
+    polycorpus creates the operator's resources itself (`cluster.kubernetes_api`) and connects as to any
+    scheduler: dask-kubernetes' KubeCluster reaches the scheduler it starts over plain TCP only.
+    """
+    from distributed import Client
+
+    from cluster.kubernetes_api import scheduler_address
+
+    credentials = kubernetes_credentials(cfg)
+    resources = kubernetes_resources(cfg, credentials)
+    address = stack.enter_context(scheduler_address(resources, cfg.kubernetes.namespace, KUBERNETES_SCHEDULER_PORT))
+    _log_size(cfg)
+    if credentials:
+        return Client(f"tls://{address}", timeout="30s", security=mutual_tls(credentials["ca.pem"], credentials["cert.pem"], credentials["key.pem"]))
+    return Client(f"tcp://{address}", timeout="30s")
 
 
 def _size(cluster: Any, cfg: ClusterConfig) -> None:
     adaptive = cfg.adaptive
     if adaptive.enabled:
         cluster.adapt(minimum=adaptive.minimum, maximum=adaptive.maximum)
-        log.info("adaptive cluster: %d to %d workers", adaptive.minimum, adaptive.maximum)
     else:
         cluster.scale(cfg.n_workers)
+    _log_size(cfg)
+
+
+def _log_size(cfg: ClusterConfig) -> None:
+    if cfg.adaptive.enabled:
+        log.info("adaptive cluster: %d to %d workers", cfg.adaptive.minimum, cfg.adaptive.maximum)
+    else:
         log.info("asked for %d workers; shards wait in the scheduler until they join", cfg.n_workers)
 
 
@@ -314,19 +416,19 @@ def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Ite
             client.close()  # the scheduler is not ours: never shut it down
         return
     with contextlib.ExitStack() as stack:
-        if kind == "local":
-            cluster = local_cluster(cfg)
-        elif kind == "slurm":
-            private = stack.enter_context(tempfile.TemporaryDirectory(prefix=".polycorpus-tls-", dir=credentials_dir or os.getcwd()))
-            cluster = slurm_cluster(cfg, private)
-            _size(cluster, cfg)
-        elif kind == "kubernetes":
-            cluster = _kubernetes_cluster(cfg)
-            _size(cluster, cfg)
+        if kind == "kubernetes":
+            client = _kubernetes_client(cfg, stack)
         else:
-            raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
-        stack.callback(cluster.close)  # before the credentials folder is removed
-        client = Client(cluster)  # with the cluster's own security
+            if kind == "local":
+                cluster = local_cluster(cfg)
+            elif kind == "slurm":
+                private = stack.enter_context(tempfile.TemporaryDirectory(prefix=".polycorpus-tls-", dir=credentials_dir or os.getcwd()))
+                cluster = slurm_cluster(cfg, private)
+                _size(cluster, cfg)
+            else:
+                raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
+            stack.callback(cluster.close)  # before the credentials folder is removed
+            client = Client(cluster)  # with the cluster's own security
         try:
             _prepare(client, cfg)
             yield DaskExecutor(client)

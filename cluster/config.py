@@ -401,11 +401,6 @@ def _check_cluster(cluster: ClusterConfig) -> None:
             raise ConfigError(f"cluster.adaptive needs 0 <= minimum <= maximum and maximum >= 1, got {adaptive.minimum} and {adaptive.maximum}")
     elif kind in ("slurm", "kubernetes") and cluster.n_workers is None:
         raise ConfigError(f"cluster.type {kind} needs cluster.n_workers (--workers) or cluster.adaptive.enabled: true")
-    if kind == "kubernetes" and cluster.tls != "none":
-        raise ConfigError(
-            "cluster.type kubernetes cannot use TLS: dask-kubernetes reaches the scheduler it starts over plain TCP only. "
-            "Run cluster/templates/kubernetes-daskjob.yaml (TLS from a Secret), or set `cluster.tls: none` to accept plain TCP inside the namespace"
-        )
     for protocol, options in cluster.storage_options.items():
         if not isinstance(options, dict):
             raise ConfigError(f"cluster.storage_options.{protocol} must be a mapping of fsspec options, e.g. {{endpoint_url: ...}}")

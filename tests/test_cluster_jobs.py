@@ -14,7 +14,15 @@ import pytest
 import yaml
 
 from cluster import config as configuration
-from cluster.client import WORKER_ENVIRONMENT, MissingExtra, kubernetes_spec, slurm_cluster, write_temporary_credentials
+from cluster.client import (
+    KUBERNETES_TLS_DIR,
+    WORKER_ENVIRONMENT,
+    MissingExtra,
+    kubernetes_credentials,
+    kubernetes_resources,
+    slurm_cluster,
+    write_temporary_credentials,
+)
 
 SLURM = {
     "type": "slurm",
@@ -34,7 +42,6 @@ TLS_FLAGS = ("--tls-ca-file", "--tls-cert", "--tls-key")
 KUBERNETES = {
     "type": "kubernetes",
     "n_workers": 6,
-    "tls": "none",  # dask-kubernetes reaches its scheduler over TCP only
     "kubernetes": {
         "image": "registry.example.com/polycorpus:1.2",
         "resources": {"requests": {"cpu": "1", "memory": "3Gi"}, "limits": {"cpu": "1", "memory": "3Gi"}},
@@ -88,19 +95,22 @@ def test_slurm_with_tls_files_uses_them_and_tls_none_warns(tmp_path: Path, caplo
     assert any("cluster.tls: none" in r.getMessage() and "run code as you" in r.getMessage() for r in caplog.records)
 
 
-def test_tls_files_are_checked_and_kubernetes_needs_tls_none(tmp_path: Path) -> None:
+def test_tls_files_are_checked(tmp_path: Path) -> None:
     with pytest.raises(configuration.ConfigError, match=r"set cluster\.tls\.cert_file, cluster\.tls\.key_file too"):
         configuration.load(None, {"cluster": {"tls": {"ca_file": str(tmp_path)}}})
     with pytest.raises(configuration.ConfigError, match=r"cluster\.tls\.ca_file: .*missing.pem is not a file"):
         configuration.load(None, {"cluster": {"tls": {"ca_file": str(tmp_path / "missing.pem"), "cert_file": "c", "key_file": "k"}}})
-    with pytest.raises(configuration.ConfigError, match=r"kubernetes cannot use TLS: .*kubernetes-daskjob\.yaml .*`cluster\.tls: none`"):
-        configuration.load(None, {"cluster": {**KUBERNETES, "tls": {}}})
+
+
+def _kubernetes(settings: dict) -> dict[str, dict]:
+    """The resources of a kubernetes cluster by kind, for `cluster` settings over KUBERNETES."""
+    cfg = configuration.load(None, {"cluster": {**KUBERNETES, **settings}}).cluster
+    return {resource["kind"]: resource for resource in kubernetes_resources(cfg, kubernetes_credentials(cfg))}
 
 
 def test_kubernetes_spec_carries_the_config() -> None:
-    cfg = configuration.load(None, {"cluster": KUBERNETES}).cluster
-    spec = kubernetes_spec(cfg)
-    assert spec["kind"] == "DaskCluster" and spec["metadata"]["name"] == "polycorpus"
+    spec = _kubernetes({})["DaskCluster"]
+    assert spec["metadata"]["name"] == "polycorpus"
     worker = spec["spec"]["worker"]
     assert worker["replicas"] == 6
     [container] = worker["spec"]["containers"]
@@ -113,9 +123,48 @@ def test_kubernetes_spec_carries_the_config() -> None:
     assert spec["spec"]["scheduler"]["spec"]["containers"][0]["image"] == "registry.example.com/polycorpus:1.2"
 
 
+def test_kubernetes_pods_get_temporary_tls_from_a_secret() -> None:
+    resources = _kubernetes({})
+    assert list(resources) == ["Secret", "DaskCluster"], "the Secret exists before the pods that mount it"
+    secret = resources["Secret"]
+    assert secret["metadata"]["name"] == "polycorpus-tls" and secret["type"] == "Opaque"
+    pems = secret["stringData"]
+    assert sorted(pems) == ["ca.pem", "cert.pem", "key.pem"] and "BEGIN PRIVATE KEY" in pems["key.pem"] and pems["ca.pem"] == pems["cert.pem"]
+    assert pems != _kubernetes({})["Secret"]["stringData"], "credentials are made per run"
+    pods = {role: resources["DaskCluster"]["spec"][role]["spec"] for role in ("scheduler", "worker")}
+    tls_flags = ["--tls-ca-file", f"{KUBERNETES_TLS_DIR}/ca.pem", "--tls-cert", f"{KUBERNETES_TLS_DIR}/cert.pem", "--tls-key", f"{KUBERNETES_TLS_DIR}/key.pem"]
+    for role, pod in pods.items():
+        assert pod["volumes"] == [{"name": "tls", "secret": {"secretName": "polycorpus-tls", "defaultMode": 0o400}}], role
+        [container] = pod["containers"]
+        assert container["volumeMounts"] == [{"name": "tls", "mountPath": KUBERNETES_TLS_DIR, "readOnly": True}], role
+        assert container["args"][-6:] == tls_flags, role
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] == "True", role
+    scheduler, worker = pods["scheduler"]["containers"][0], pods["worker"]["containers"][0]
+    assert scheduler["args"][:6] == ["dask", "scheduler", "--host", "0.0.0.0", "--protocol", "tls"]
+    worker_env = {e["name"]: e["value"] for e in worker["env"]}
+    assert worker_env["DASK_SCHEDULER_ADDRESS"] == "tls://polycorpus-scheduler:8786", "not the operator's tcp:// address"
+    routes = {e["name"]: e["value"] for e in scheduler["env"]}["DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES"]
+    assert "distributed.http.scheduler.api" in yaml.safe_load(routes), "the operator scales through the HTTP API: its RPC fallback has no TLS"
+
+
+def test_kubernetes_uses_given_tls_files_and_tls_none_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tls = write_temporary_credentials(str(tmp_path)).model_dump()
+    pems = _kubernetes({"tls": tls})["Secret"]["stringData"]
+    assert pems == {name: Path(tls[key]).read_text() for name, key in (("ca.pem", "ca_file"), ("cert.pem", "cert_file"), ("key.pem", "key_file"))}
+    with caplog.at_level(logging.WARNING):
+        resources = _kubernetes({"tls": "none"})
+    assert list(resources) == ["DaskCluster"]
+    for role in ("scheduler", "worker"):
+        pod = resources["DaskCluster"]["spec"][role]["spec"]
+        assert "volumes" not in pod and not any(flag in pod["containers"][0]["args"] for flag in TLS_FLAGS), role
+    assert any("cluster.tls: none" in r.getMessage() and "kubernetes scheduler" in r.getMessage() for r in caplog.records)
+
+
 def test_adaptive_kubernetes_starts_at_the_minimum() -> None:
-    cfg = configuration.load(None, {"cluster": {"type": "kubernetes", "tls": "none", "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}}}).cluster
-    assert kubernetes_spec(cfg)["spec"]["worker"]["replicas"] == 2
+    resources = _kubernetes({"n_workers": None, "adaptive": {"enabled": True, "minimum": 2, "maximum": 20}})
+    assert resources["DaskCluster"]["spec"]["worker"]["replicas"] == 2
+    assert resources["DaskAutoscaler"]["spec"] == {"cluster": "polycorpus", "minimum": 2, "maximum": 20}
 
 
 @pytest.mark.parametrize(("kind", "module", "extra"), [("slurm", "dask_jobqueue", "slurm"), ("kubernetes", "dask_kubernetes.operator", "kubernetes")])
@@ -123,7 +172,7 @@ def test_a_missing_extra_is_named(kind: str, module: str, extra: str, monkeypatc
     monkeypatch.setitem(sys.modules, module, None)  # what an environment without the extra looks like to import
     cfg = configuration.load(None, {"cluster": SLURM if kind == "slurm" else KUBERNETES}).cluster
     with pytest.raises(MissingExtra, match=rf"pip install 'polycorpus\[{extra}\]'"):
-        slurm_cluster(cfg, ".") if kind == "slurm" else kubernetes_spec(cfg)
+        slurm_cluster(cfg, ".") if kind == "slurm" else kubernetes_resources(cfg, None)
 
 
 def test_templates_are_valid_and_use_a_scheduler_they_own() -> None:
@@ -167,6 +216,8 @@ def test_templates_start_scheduler_and_workers_with_tls() -> None:
         assert env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] == "/etc/polycorpus-tls/cert.pem", role
         assert env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] == "/etc/polycorpus-tls/key.pem", role
     assert pods["SCHEDULER"]["containers"][0]["args"][-2:] == ["--protocol", "tls"]
+    worker_env = {e["name"]: e["value"] for e in pods["WORKER"]["containers"][0]["env"]}
+    assert worker_env["DASK_SCHEDULER_ADDRESS"] == f"tls://{job['metadata']['name']}-scheduler:8786", "not the operator's tcp:// address"
 
 
 def test_importing_loads_no_model() -> None:
