@@ -184,6 +184,14 @@ def test_french_team_names_and_person_cleanup() -> None:
     assert not any(text.startswith("Le") for text, _ in found)
 
 
+def test_french_teams_need_a_sports_word_and_the_model_organization_gets_its_city() -> None:
+    assert ("Thunder de Springfield", "ORG") in spans("Il a été échangé au Thunder de Springfield en cours de saison.", "fr")
+    people = spans("Les Moraves du Labrador écrivent au gouvernement pour obtenir une école.", "fr")
+    assert not any(label == "ORG" for _, label in people)
+    # the model reads "Kings" (ORG) and "Sacramento" (LOC): its organization runs on to its city
+    assert ("Kings de Sacramento", "ORG") in spans("Elle joue pour les Kings de Sacramento depuis trois saisons.", "fr")
+
+
 def test_english_without_a_model_runs_on_rules_and_the_gazetteer() -> None:
     found = spans("The chief executive of Tesla, Ms. Ortega, paid $3 million for Brightwave Inc. last year.", "en")
     assert found == {("Tesla", "ORG"), ("Ortega", "PERSON"), ("$3 million", "MONEY"), ("Brightwave Inc.", "ORG")}

@@ -82,6 +82,14 @@ def test_vietnamese_initials_after_a_person_cue_are_a_person() -> None:
     assert {("T.V.K.", "PERSON"), ("H.", "PERSON"), ("Trần Văn B.", "PERSON")} <= spans(text, "vi")
 
 
+def test_vietnamese_titles_things_and_places_are_not_persons_and_letters_are_not_initials() -> None:
+    text = 'Anh ấy xem "Silent Harbor" và "Bộ Phim Mùa Đông Dài", rồi kể về vụ nổ Big Bang trước bức tranh Quiet Orchard.'
+    assert spans(text, "vi") == set()
+    assert spans("Họ cắm trại ở Silver Lakes, gần Northern Ridges, rồi đọc The Lonely Meadow.", "vi") == set()
+    assert spans("Bệnh nhân A đau hơn bệnh nhân B. Bác sĩ Q luôn đeo nơ.", "vi") == set()
+    assert ("Dorian Vasquez", "PERSON") in spans("Hôm qua Dorian Vasquez kể chuyện về nghề.", "vi")
+
+
 def test_names_with_inner_punctuation_are_found_whole_in_vietnamese() -> None:
     text = "Mercedes-Benz và AT&T hợp tác, còn L'Oréal mua cổ phần của JD.com."
     assert {("Mercedes-Benz", "ORG"), ("AT&T", "ORG"), ("L'Oréal", "ORG"), ("JD.com", "ORG")} <= spans(text, "vi")

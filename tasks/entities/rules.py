@@ -11,11 +11,12 @@ lists, proposals, overlap resolution, gazetteer evidence) is also used by the Vi
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from spacy.tokens import Doc, Span
@@ -45,6 +46,7 @@ PRIORITY_CUE = 40
 PRIORITY_GUESS = 30
 PRIORITY_ROLE = 20
 PRIORITY_ALIAS = 10
+SPORTS_WINDOW = 25  # tokens either side of a team name where a sports word is looked for
 # Between two coordinated names: an ambiguous gazetteer name next to a confirmed organization is confirmed.
 COORDINATION = re.compile(r"\s*(?:,|and|or|&|et|ou|và|hoặc|cùng|với)\s*", re.IGNORECASE)
 
@@ -221,10 +223,10 @@ class EntityRules:
 
     def __call__(self, doc: Doc) -> Doc:
         model = list(doc.ents)
-        proposals: list[Mention] = []
-        proposals += self._model_mentions(doc, model)
+        cue_mentions = self._cue_mentions(doc, model)
+        proposals = _with_place(doc, self._model_mentions(doc, model), cue_mentions, model)
         proposals += self._gazetteer_mentions(doc, model)
-        proposals += self._cue_mentions(doc, model)
+        proposals += cue_mentions
         chosen = select(proposals)
         chosen = select(chosen + alias_mentions(doc, chosen))
         # Rules only add: none over what the model typed as another kind of name (a place, a date, a work).
@@ -288,6 +290,32 @@ class EntityRules:
         return out
 
 
+def _with_place(doc: Doc, model_mentions: list[Mention], rule_mentions: list[Mention], model: list[Span]) -> list[Mention]:
+    """The model's ORGs, each run on to the place after it when a cue rule reads both as one name.
+
+    "Standard" (ORG) "de" "Liège" (LOC) with the head rule's "Standard de Liège", "les Trail Blazers" (ORG)
+    "de Portland" (LOC) with the team rule's: the model's mention keeps its type and its start, and ends
+    where the rule's does, only when what it gains is a place link and a place the model typed.
+    """
+    text = doc.text
+    places = {(e.start_char, e.end_char) for e in model if e.label_ in ("LOC", "GPE")}
+    out = []
+    for m in model_mentions:
+        longer = [
+            r.end
+            for r in rule_mentions
+            if m.label == "ORG" == r.label and r.start == m.start and r.end > m.end and r.priority >= PRIORITY_CUE and _place_after(text, m.end, r.end, places)
+        ]
+        out.append(replace(m, end=max(longer)) if longer else m)
+    return out
+
+
+def _place_after(text: str, start: int, end: int, places: set[tuple[int, int]]) -> bool:
+    """Whether text[start:end] is a place link ("de", "du", "d'") and then a place in `places` that ends at `end`."""
+    link = re.match(r"\s+(?:de|du|d\s?['’])\s*", text[start:end])
+    return link is not None and (start + link.end(), end) in places
+
+
 class _Context:
     """What the cue rules of one Doc share: the Doc, its language's cue lists, the model's entities."""
 
@@ -300,6 +328,9 @@ class _Context:
         self.heads = cue(lang, "org_name_heads")
         self.titles = cue(lang, "person_titles")
         self.team_dets = cue(lang, "team_determiners")
+        self.not_nicknames = cue(lang, "team_not_nicknames")
+        sports = cue(lang, "sports_words")
+        self.sports_at = [k for k, word in enumerate(self.lower) if word in sports] if self.team_dets else []
         self.place_links = cue(lang, "place_links")
         self.role_links = cue(lang, "role_links")
         self.org_nouns = cue_index(lang, "org_cue_nouns")
@@ -395,17 +426,28 @@ def _head_org(ctx: _Context, i: int) -> _Found:
 
 
 def _team_org(ctx: _Context, i: int) -> _Found:
-    """A plural team name and its city after "les" / "aux": "les Lakers de Los Angeles" -> ORG."""
+    """A team's nickname and its city after a determiner, near a sports word: "les Lakers de Los Angeles", "au Heat de Miami" -> ORG.
+
+    The sports word ("saison", "match", "joué", "échangé", within `SPORTS_WINDOW` tokens) tells a team
+    from a people or a title ("les Inuits du Québec", "Les Demoiselles de Rochefort"); competitions and
+    venues ("les Jeux de Barcelone", "le Stade de France") are never nicknames.
+    """
     doc = ctx.doc
     if ctx.tokens[i] not in ctx.team_dets:
         return None
     nick_end = name_run(doc, i + 1, ctx.not_names, max_len=3)
     link = _link_length(doc, nick_end, ctx.place_links)
-    if nick_end > i + 1 and link:
+    if nick_end > i + 1 and link and ctx.tokens[i + 1] not in ctx.not_nicknames:
         place_end = name_run(doc, nick_end + link, ctx.not_names, particles=True, max_len=4)
-        if place_end > nick_end + link:
+        if place_end > nick_end + link and _near(ctx.sports_at, i, SPORTS_WINDOW):
             return (i + 1, place_end, "ORG", 0.8, PRIORITY_CUE)
     return None
+
+
+def _near(positions: list[int], i: int, window: int) -> bool:
+    """Whether a sorted list of token positions holds one within `window` tokens of i."""
+    k = bisect.bisect_left(positions, i - window)
+    return k < len(positions) and positions[k] <= i + window
 
 
 def _cue_noun_org(ctx: _Context, i: int) -> _Found:

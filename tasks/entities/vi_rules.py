@@ -11,7 +11,10 @@ names, a multi-word foreign name, a CamelCase name, or an acronym followed by an
 ("VNG ra mắt"). An all-caps word, a formula or a code (CO2, DNA, VJ2849) is never an ORG without such
 evidence, a gazetteer entry, an organization's full name before it in parentheses ("Tổ chức Y tế Thế
 giới (WHO)"), or the same word typed ORG elsewhere in the document. A sentence-initial capital alone
-never makes a PERSON.
+never makes a PERSON, and neither does a name that is a whole quotation (a title), that follows a noun of
+works, events and things ("vụ nổ Big Bang", "định luật Moore") or a locative ("ở", "tại"), or that opens
+with an English function word ("The Starry Night"). A lone letter after a person cue ("bệnh nhân A") is
+no initial.
 
 Organizations named with a head word (`org_heads` in entity_cues.json, from the laws that name
 Vietnamese bodies: "Bộ", "Sở", "UBND", "Bệnh viện", "Trường Đại học", "Tòa án", "Đài", ...) are found
@@ -36,6 +39,7 @@ from tasks.entities.rules import (
     PRIORITY_GUESS,
     PRIORITY_HEAD,
     PRIORITY_TITLE,
+    QUOTES,
     Mention,
     alias_mentions,
     confirmed_matches,
@@ -106,6 +110,9 @@ class ViEntities:
         self.place_words = sorted(cue("vi", "place_words"), key=len, reverse=True)
         self.agent_verbs = sorted(cue("vi", "agent_verbs"), key=len, reverse=True)
         self.auxiliaries = cue("vi", "agent_auxiliaries")
+        self.thing_nouns = sorted(cue("vi", "thing_nouns"), key=len, reverse=True)
+        self.locatives = cue("vi", "locative_words")
+        self.function_words = cue("en", "not_names")
 
     def __call__(self, doc: Doc) -> Doc:
         matches = doc._.companies or ()
@@ -181,15 +188,21 @@ class ViEntities:
         text = " ".join(w.text for w in words[a:b])
         if text in self.places or text in self.not_entities:
             return []
+        if not lead_cue and (_quoted(words, a, b) or _ends_with(before, self.thing_nouns)) and not _ends_with(before, self.org_nouns):
+            return []  # a title, a work, an event or a thing named after someone: "“The Abyss”", "vụ nổ Big Bang", "định luật Moore"
         n_syllables = len(text.split())
         person_name = text.split()[0] in self.surnames and 2 <= n_syllables <= 5
         if lead_cue or _ends_with(before, self.titles):
             label = lead_cue or "PERSON"
+            if label == "PERSON" and len(text.rstrip(".")) == 1 and not _initial_in_sentence(words, a, b):
+                return []  # "bệnh nhân A", "bác sĩ P. Và ...": a letter, not a person's initial
             return [_mention(words, a, b, label, "rule", 0.9, PRIORITY_TITLE)]
         if _INITIALS.match(words[a].text):
             return []  # initials without a person cue: "TP.", "A."
         if _ends_with(before, self.org_nouns):
             return [_mention(words, a, b, "ORG", "rule", 0.8, PRIORITY_CUE)]
+        if before.split()[-1:] and before.split()[-1] in self.locatives:
+            return self._org_guess(words, a, b, text)  # "ở Canadian Rockies", "tại Thạch Thất": where something is, not who
         after_role = _ends_with(before, self.roles) or (_ends_with(before, self.role_links) and _ends_with(before.rsplit(" ", 1)[0], self.roles))
         if after_role and not person_name:
             return [_mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
@@ -198,13 +211,22 @@ class ViEntities:
             return [_mention(words, a, b, "PERSON", "rule", 0.8, PRIORITY_CUE)]
         if person_name:
             return [_mention(words, a, b, "PERSON", "rule", 0.8, PRIORITY_CUE)]
-        if n_syllables >= 2 and text.isascii():
-            if any(word in _ORG_WORDS for word in text.split()):
-                return [_mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
+        if n_syllables >= 2 and text.isascii() and not any(word in _ORG_WORDS for word in text.split()):
             name_words = text.split()
-            if n_syllables <= 4 and all(w.istitle() and w.isalpha() and len(w) > 1 and w not in self.non_name_words for w in name_words):
+            if (
+                n_syllables <= 4
+                and name_words[0] not in self.function_words  # "The Starry Night"
+                and all(w.istitle() and w.isalpha() and len(w) > 1 and w not in self.non_name_words for w in name_words)
+            ):
                 proper = all(w.tag == "Np" for w in words[a:b])
                 return [_mention(words, a, b, "PERSON", "rule", 0.7 if proper or not sent_start else 0.6, PRIORITY_GUESS)]
+        return self._org_guess(words, a, b, text)
+
+    def _org_guess(self, words: list[Word], a: int, b: int, text: str) -> list[Mention]:
+        """ORG from the shape of a run with no person evidence: English organization words, CamelCase, an acronym doing something."""
+        n_syllables = len(text.split())
+        if n_syllables >= 2 and text.isascii() and any(word in _ORG_WORDS for word in text.split()):
+            return [_mention(words, a, b, "ORG", "rule", 0.7, PRIORITY_CUE)]
         if n_syllables == 1 and _CAMEL.match(text):
             return [_mention(words, a, b, "ORG", "rule", 0.5, PRIORITY_GUESS)]
         if n_syllables == 1 and _ACRONYM.match(text) and self._agent_follows(words, b):
@@ -232,7 +254,8 @@ class ViEntities:
             name = " ".join(s.text for s in syllables[i:end])
             inside = [(s, e) for s, e, _ in gazetteer if start_char <= s and e == end_char and s > start_char]
             generic = any(" ".join(h) in self.org_heads for h in self.heads if tuple(x.text for x in syllables[i : i + len(h)]) == h)
-            if name not in self.places and not (inside and generic):  # "Ngân hàng Vietcombank": the gazetteer's "Vietcombank"
+            quoted = _quoted(words, syllables[i].word, syllables[end - 1].word + 1)  # a title: "“Bộ Phim Tuyệt Vời Nhất”"
+            if name not in self.places and not (inside and generic) and not quoted:  # "Ngân hàng Vietcombank": the gazetteer's "Vietcombank"
                 out.append(Mention(start_char, end_char, "ORG", "rule", 0.8, PRIORITY_HEAD))
             i = end
         return out
@@ -368,6 +391,17 @@ def _acronym_evidence(text: str, chosen: list[Mention]) -> list[Mention]:
                 if not any(overlaps(found, m) for m in chosen):
                     out.append(found)
     return out
+
+
+def _quoted(words: list[Word], a: int, b: int) -> bool:
+    """Whether words[a:b] is the whole of a quotation, closing punctuation aside: a title ("“Bộ Phim Tuyệt Vời Nhất”")."""
+    after = b + 1 if b < len(words) and words[b].text in (".", ",", "!", "?") else b
+    return a > 0 and words[a - 1].text in QUOTES and after < len(words) and words[after].text in QUOTES
+
+
+def _initial_in_sentence(words: list[Word], a: int, b: int) -> bool:
+    """Whether a one-letter run is an initial: written with its period, the sentence going on in lower case or a comma ("anh T., ...", "anh T. cho biết")."""
+    return words[b - 1].text.endswith(".") and b < len(words) and (words[b].text in (",", ";", ":") or words[b].text[:1].islower())
 
 
 def _foreign_given_name(words: list[Word], a: int, b: int) -> bool:
