@@ -18,6 +18,7 @@ from tasks.entities.money import MoneyPolicy, find_money
 from tasks.entities.types import Entity, EntityOptions, normalize, overlaps, whole_word
 from tasks.spacy.annotate import Annotated, annotate
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.sentence_starts import doc_text
 
 # The component that types PERSON / ORG for a language after the gazetteer; any other language uses the cue rules.
 ENTITY_COMPONENTS = {"vi": "polycorpus_vi_entities"}
@@ -37,7 +38,7 @@ def entities_from_doc(doc: Doc, lang: str, options: EntityOptions) -> list[Entit
     mentions = doc._.entity_mentions
     if mentions is None:
         raise RuntimeError(f"the {lang!r} pipeline has no entity components: call tasks.entities.extract.add_entity_pipes on it")
-    text = doc.text
+    text = doc_text(doc)
     money = _money(text, lang, options)
     out = list(money)
     for m in mentions:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from spacy.tokens import Doc
 
 from corpus.readers import BadRecord, read_lines
+from tasks.spacy.sentence_starts import doc_text
 
 SHIPPED = Path(__file__).parent / "data" / "companies.tsv"
 
@@ -97,5 +98,5 @@ class GazetteerMatcher:
         load_gazetteer(extra)  # fail at build time on a bad user file
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.companies = find_companies(doc.text, self.extra)
+        doc._.companies = find_companies(doc_text(doc), self.extra)
         return doc

@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span
 
 from tasks.entities.gazetteer import GazetteerMatch
 from tasks.entities.types import overlaps, whole_name, whole_word
+from tasks.spacy.sentence_starts import doc_text
 
 CUES_PATH = Path(__file__).parent / "data" / "entity_cues.json"
 GIVEN_NAMES_PATH = Path(__file__).parent / "data" / "given_names.txt"
@@ -160,7 +161,7 @@ def name_run(doc: Doc, i: int, not_names: frozenset[str], particles: bool = Fals
 
 def alias_mentions(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """Later single-word mentions of a confident multi-word PERSON's last name ("Lucas Beyer" ... "Beyer")."""
-    text = doc.text
+    text = doc_text(doc)
     surnames = set()
     for m in mentions:
         words = text[m.start : m.end].split()
@@ -247,6 +248,7 @@ class EntityRules:
 
     def _gazetteer_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         out = []
+        text = doc_text(doc)
         org_cues = cue_index(self.lang, "org_cue_nouns")
         roles = cue_index(self.lang, "role_words")
         suffixes = cue(self.lang, "org_suffixes")
@@ -255,17 +257,17 @@ class EntityRules:
 
         def has_cue(match: GazetteerMatch) -> bool:
             """A type noun or role before the name ("the company Apple", "CEO of Apple"), or a legal form after it ("Apple Inc.")."""
-            words = doc.text[max(0, match.start - 40) : match.start].split()
+            words = text[max(0, match.start - 40) : match.start].split()
             words = words[:-1] if words and words[-1].lower() in links else words
-            after = doc.text[match.end : match.end + 12].split()
+            after = text[match.end : match.end + 12].split()
             return any(ends_with_sequence(ws, index) for ws in (words, [w.lower() for w in words]) for index in (org_cues, roles)) or bool(
                 after and after[0] in suffixes
             )
 
         model_orgs = [(e.start_char, e.end_char) for e in model if e.label_ == "ORG"]
-        for start, end, canonical in confirmed_matches(doc.text, doc._.companies or (), has_cue, model_orgs):
+        for start, end, canonical in confirmed_matches(text, doc._.companies or (), has_cue, model_orgs):
             # Inside a model PERSON, or a one-word name inside a longer entity ("Google Maps"): not the company.
-            one_word = " " not in doc.text[start:end]
+            one_word = " " not in text[start:end]
             blocked = any(
                 e.start_char <= start and end <= e.end_char and (e.label_ in ("PER", "PERSON") or (one_word and e.end_char - e.start_char > end - start))
                 for e in model
@@ -297,7 +299,7 @@ def _with_place(doc: Doc, model_mentions: list[Mention], rule_mentions: list[Men
     "de Portland" (LOC) with the team rule's: the model's mention keeps its type and its start, and ends
     where the rule's does, only when what it gains is a place link and a place the model typed.
     """
-    text = doc.text
+    text = doc_text(doc)
     places = {(e.start_char, e.end_char) for e in model if e.label_ in ("LOC", "GPE")}
     out = []
     for m in model_mentions:

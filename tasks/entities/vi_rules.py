@@ -49,6 +49,7 @@ from tasks.entities.rules import (
     write_mentions,
 )
 from tasks.entities.types import overlaps, whole_word
+from tasks.spacy.sentence_starts import doc_text
 
 _ACRONYM = re.compile(r"^[A-ZĐ][A-ZĐ&]{1,5}$")  # letters only: CO2, MP3, VJ2849 are codes
 _CAMEL = re.compile(r"^[A-Z][a-z]+(?:[A-Z][A-Za-z]*)+$")
@@ -116,20 +117,21 @@ class ViEntities:
 
     def __call__(self, doc: Doc) -> Doc:
         matches = doc._.companies or ()
-        has_cue = lambda m: self._org_cue_before(doc.text[max(0, m.start - 40) : m.start])  # noqa: E731
-        confirmed = confirmed_matches(doc.text, matches, has_cue)
+        text = doc_text(doc)  # spaCy's Doc.text is rebuilt from the tokens on each access
+        has_cue = lambda m: self._org_cue_before(text[max(0, m.start - 40) : m.start])  # noqa: E731
+        confirmed = confirmed_matches(text, matches, has_cue)
         companies = {(s, e): canonical for s, e, canonical in confirmed}
         proposals = [Mention(s, e, "ORG", "gazetteer", 0.9, PRIORITY_GAZETTEER, canonical) for s, e, canonical in confirmed]
         places: set[str] = set()
-        text = doc.text  # built from the tokens on each access: read it once per Doc
         for sent in doc.sents:
             words = _words(text, sent)
             if words:
                 proposals += self._sentence(words, companies, places)
                 proposals += self._head_orgs(words, confirmed)
-        chosen = [m for m in select(proposals) if not (m.label == "PERSON" and doc.text[m.start : m.end] in places)]
-        chosen = select(chosen + _acronym_evidence(doc.text, chosen))
-        aliases = [m for m in alias_mentions(doc, chosen) if doc.text[m.start : m.end] not in self.places | places]
+        chosen = [m for m in select(proposals) if not (m.label == "PERSON" and text[m.start : m.end] in places)]
+        chosen = select(chosen + _acronym_evidence(text, chosen))
+        not_persons = self.places | places
+        aliases = [m for m in alias_mentions(doc, chosen) if text[m.start : m.end] not in not_persons]
         write_mentions(doc, select(chosen + aliases))
         return doc
 
