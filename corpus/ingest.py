@@ -429,8 +429,7 @@ def ingest(
     options = ReadOptions(spill_url, partitions, dict(column_map or {}), detect_lang, default_lang, skip_bad)
     spill = Location(spill_url)
     try:
-        units = _read_units(files, chunk_bytes, mapper)
-        summaries = mapper(read_input, [(index, path, file_fmt, options, chunk) for index, (path, file_fmt, chunk) in enumerate(units)])
+        summaries = _read_all(files, chunk_bytes, options, mapper)
         result = _check_reads(summaries)
         if not result.documents:
             raise IngestError("no documents were read from the input")
@@ -458,27 +457,39 @@ def ingest(
         target.remove(SPILL_DIR)
 
 
-def _read_units(files: list[tuple[str, str]], chunk_bytes: int, mapper: Mapper) -> list[tuple[str, str, Chunk | None]]:
-    """What read_input calls read, in input order: whole files, and chunks of large uncompressed JSONL files.
+def _read_all(files: list[tuple[str, str]], chunk_bytes: int, options: ReadOptions, mapper: Mapper) -> list[InputSummary]:
+    """Step 1: `read_input` over every whole file, and every chunk of a large uncompressed JSONL file; the summaries in input order.
 
-    A chunk's first line number comes from counting the line breaks before it (`count_lines`, mapped
-    like the reads), so its records get the same numbers, and ids, as in a whole-file read.
+    A chunk's first line number comes from counting the line breaks before it (`count_lines`), so its
+    records get the same numbers, and ids, as in a whole-file read. Whole files and first chunks need
+    no count: they are read in the same mapper call as the counting, so that on a cluster the counts
+    never leave a worker waiting; the other chunks are read once the counts are in.
     """
-    ranges = {i: chunk_bounds(path, chunk_bytes) for i, (path, fmt) in enumerate(files) if splittable(path, fmt)}
-    ranges = {i: bounds for i, bounds in ranges.items() if len(bounds) > 1}
-    jobs = [(files[i][0], start, end) for i, bounds in ranges.items() for start, end in bounds[:-1]]
-    counts = iter(mapper(count_lines, jobs))
-    units: list[tuple[str, str, Chunk | None]] = []
-    for i, (path, fmt) in enumerate(files):
-        if i not in ranges:
-            units.append((path, fmt, None))
+    ready: list[tuple] = []  # read_input arguments of the units whose first line is known
+    later: list[tuple[int, str, str, int, int, int]] = []  # (index, path, fmt, start, end, chunk number in its file) of the others
+    counts: list[tuple] = []  # count_lines arguments: the bytes before each of `later`, from its file's previous chunk
+    index = 0
+    for path, fmt in files:
+        bounds = chunk_bounds(path, chunk_bytes) if splittable(path, fmt) else []
+        if len(bounds) < 2:
+            ready.append((index, path, fmt, options, None))
+            index += 1
             continue
-        line = 1
-        for number, (start, end) in enumerate(ranges[i]):
-            units.append((path, fmt, Chunk(start, end, line)))
-            if number < len(ranges[i]) - 1:
-                line += next(counts)
-    return units
+        ready.append((index, path, fmt, options, Chunk(*bounds[0], 1)))
+        for number, (start, end) in enumerate(bounds[1:], start=1):
+            later.append((index + number, path, fmt, start, end, number))
+            counts.append((path, *bounds[number - 1]))
+        index += len(bounds)
+    first = mapper(_call, [*((read_input, *args) for args in ready), *((count_lines, *args) for args in counts)])
+    summaries = dict(zip((args[0] for args in ready), first))
+    lines = iter(first[len(ready) :])
+    chunks = []
+    line = 1
+    for unit, path, fmt, start, end, number in later:
+        line = (1 if number == 1 else line) + next(lines)
+        chunks.append((unit, path, fmt, options, Chunk(start, end, line)))
+    summaries.update(zip((args[0] for args in chunks), mapper(read_input, chunks)))
+    return [summaries[unit] for unit in range(index)]
 
 
 def _input_files(inputs: Iterable[str], fmt: str | None) -> list[tuple[str, str]]:
