@@ -3,8 +3,9 @@
 A bead's cost adds its prior, a Gale–Church length cost in characters (the ratio is learned from the
 documents) and a lexical cost: how much of the bead's words are explained by the other side, through
 anchors (numbers, identical names, cognates) and, in the second pass, the corpus lexicon.
-The DP runs in a band around the length diagonal and widens the band when the path touches its edge,
-so its cost grows linearly with document length.
+The DP runs in a band around the length diagonal and, as Moore (2002) does, widens the band when the
+best path comes near its edge (within a quarter of its half-width), so its cost grows linearly with
+document length while a long run of untranslated sentences (captions, OCR debris) still fits.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tasks.base import OptionError, option
 _PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.0445, (1, 2): 0.0445, (2, 2): 0.002, (3, 1): 0.005, (1, 3): 0.005}
 _BLOCK = 256  # rows per sparse block product when filling the band
 _TIE = 1e-6  # cost per sentence off the length diagonal: of two paths that cost the same, the nearer one wins (a headline-only translation aligns with the headline)
+_EDGE_SHARE = 4  # the band widens when the path comes within half-width / _EDGE_SHARE cells of its edge
 _ANCHOR_MASS = 1000.0  # translation mass of an anchor: far above any sum of lexicon probabilities
 
 
@@ -36,7 +38,7 @@ class AlignOptions:
 
     pairs: list[str] | None = option(None, 'language pairs such as ["fr-vi", "en-vi"]; null aligns every pair in a group (codes in order)')
     max_bead: int = option(3, "largest side of a bead: 3 allows 1-3 and 3-1 (Text+Berg needs them), 2 stops at 2-2")
-    band: int = option(20, "half-width of the DP band in sentences; widened when the path touches its edge")
+    band: int = option(20, "half-width of the DP band in sentences; doubled while the best path comes within a quarter of it of its edge")
     em_iterations: int = option(5, "IBM Model 1 EM iterations over the corpus (a map/reduce over the shards each)")
     lexicon_min_count: float = option(0.1, "lexicon pruning: a translation whose expected count in the corpus is below this is dropped")
     lexicon_top_k: int = option(20, "lexicon pruning: the most probable translations kept per word and direction")
@@ -167,7 +169,7 @@ class _BeadCosts:
         self.src_bag, self.tgt_bag = src_bag, tgt_bag
 
     def align(self, half: int) -> tuple[list[Bead], bool]:
-        """The best path inside a band of half-width `half`, and whether it touched the band's edge."""
+        """The best path inside a band of half-width `half`, and whether it came near the band's edge (then a wider band may hold a better one)."""
         band = _Band(self.src_cum, self.tgt_cum, self.ratio, half)
         bead_costs = self._bead_costs(band)
         total, back = self._dp(band, bead_costs)
@@ -175,10 +177,11 @@ class _BeadCosts:
             return [], True
         beads = []
         touched = False
+        margin = max(1, half // _EDGE_SHARE)
         e, f = self.n, self.m
         while e > 0 or f > 0:
             k = f - band.lo[e]
-            touched |= band.at_edge(e, k)
+            touched |= band.near_edge(e, k, margin)
             t = back[e, k]
             a, b = self.types[t]
             cost = bead_costs[t][e, k]
@@ -261,9 +264,9 @@ class _Band:
         """The absolute target position f of every band cell, shape (n + 1, width)."""
         return self.lo[:, None] + np.arange(self.width)
 
-    def at_edge(self, e: int, k: int) -> bool:
-        """Whether band cell (e, k) lies on an edge that is not the document's own edge."""
-        return (k == 0 and self.lo[e] > 0) or (k == self.width - 1 and self.lo[e] + self.width - 1 < self.m)
+    def near_edge(self, e: int, k: int, margin: int) -> bool:
+        """Whether band cell (e, k) lies less than `margin` cells from an edge that is not the document's own edge."""
+        return (k < margin and self.lo[e] > 0) or (k > self.width - 1 - margin and self.lo[e] + self.width - 1 < self.m)
 
     def shift(self, values: np.ndarray, de: int, df: int) -> np.ndarray:
         """values at cell (e - de, f - df) for every band cell (e, f); 0 outside the band."""
