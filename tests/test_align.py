@@ -82,6 +82,21 @@ def test_three_to_one_beads_only_when_configured(fr: list[str], vi: list[str]) -
     assert all(len(b.src) <= 2 for b in align_sentences(fr, joined, "fr", "vi", None, AlignOptions(max_bead=2)))
 
 
+def test_four_to_one_beads_only_when_configured(fr: list[str], vi: list[str]) -> None:
+    joined = vi[:2] + [" ".join(vi[2:6])] + vi[6:]
+    beads = align_corpus([(fr, joined)], "fr", "vi", AlignOptions())[0]
+    assert ((2, 3, 4, 5), (2,)) in shapes(beads)
+    assert all(len(b.src) <= 3 for b in align_sentences(fr, joined, "fr", "vi", None, AlignOptions(max_bead=3)))
+
+
+def test_band_widens_when_the_path_comes_near_its_edge(fr: list[str], vi: list[str]) -> None:
+    """Twelve untranslated caption lines in each copy pull the path near, not onto, a narrow band's edge: the search widens to the full search's path."""
+    captions = [f"Photo {k} ." for k in range(12)]
+    src, tgt = fr * 2, (vi[:6] + captions + vi[6:]) * 2
+    narrow = align_sentences(src, tgt, "fr", "vi", None, AlignOptions(band=4))
+    assert shapes(narrow) == shapes(align_sentences(src, tgt, "fr", "vi", None, AlignOptions(band=len(tgt))))
+
+
 def test_narrow_band_widens_until_the_path_fits(fr: list[str], vi: list[str]) -> None:
     src, tgt = fr * 20, (vi[:5] + vi[6:]) * 20  # one omission per copy: the path drifts off the diagonal
     narrow = align_sentences(src, tgt, "fr", "vi", None, AlignOptions(band=1))

@@ -11,7 +11,7 @@ from tasks.base import OptionError
 
 # (option, lowest accepted, highest accepted or None, a value just outside on each side)
 LIMITS = [
-    ("max_bead", 2, 3, (1, 4)),
+    ("max_bead", 2, 4, (1, 5)),
     ("band", 1, None, (0, None)),
     ("em_iterations", 0, None, (-1, None)),
     ("length_variance", 1e-9, None, (0.0, None)),
@@ -43,7 +43,8 @@ def test_each_limit_accepts_its_bounds_and_refuses_beyond(key: str, low: float, 
 
 def test_null_cost_may_be_null_and_the_defaults_are_valid() -> None:
     assert AlignOptions(null_cost=None).null_cost is None
-    assert AlignOptions().bead_types() == [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3)]
+    assert AlignOptions().bead_types() == [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3), (3, 2), (2, 3), (4, 1), (1, 4)]
+    assert AlignOptions(max_bead=3).bead_types() == [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3), (3, 2), (2, 3)]
     assert AlignOptions(max_bead=2).bead_types() == [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2)]
 
 

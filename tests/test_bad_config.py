@@ -17,7 +17,7 @@ from tests.conftest import SAMPLE, polycorpus
     [
         ("align:\n  band: 0\n", "'align.band': must be at least 1 (got 0)"),
         ("align:\n  em_iterations: -1\n", "'align.em_iterations': must be at least 0"),
-        ("align:\n  max_bead: 9\n", "'align.max_bead': must be from 2 to 3"),
+        ("align:\n  max_bead: 9\n", "'align.max_bead': must be from 2 to 4"),
         ("align:\n  pairs: [fr-vi, bogus]\n", "'align.pairs': each entry is two different ISO 639-1 codes"),
         ("align:\n  dictionary: /nonexistent/dict.tsv\n", "'align.dictionary': cannot read /nonexistent/dict.tsv"),
         ("entities:\n  dollar: usd\n", "'entities.dollar': must be an ISO 4217 code"),
