@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -97,11 +99,29 @@ def test_shipped_sbatch_template_runs_with_tls(slurm: None, corpus: dict[str, Pa
     out, rundir = tmp_path / "out", tmp_path / "rundir"
     template = str(resources.files("cluster").joinpath("templates", "slurm.sbatch"))
     exports = f"ALL,DOCS={corpus['docs']},OUT={out},VENV={VENV},TASKS=tokenize,RUNDIR={rundir},INTERFACE=lo"
-    command = ["sbatch", "--wait", "--partition=debug", "--nodes=1", "--ntasks-per-node=2", "--ntasks=2", "--mem-per-cpu=1G", "--time=00:05:00"]
+    command = ["sbatch", "--parsable", "--wait", "--partition=debug", "--nodes=1", "--ntasks-per-node=2", "--ntasks=2", "--mem-per-cpu=1G", "--time=00:05:00"]
     command += [f"--chdir={tmp_path}", f"--output={tmp_path}/job.log", f"--export={exports}", template]
     result = subprocess.run(command, capture_output=True, text=True, timeout=400)
     log = (tmp_path / "job.log").read_text() if (tmp_path / "job.log").exists() else ""
     assert result.returncode == 0, f"{result.stderr}\n{log}"
     assert_same_tables(corpus["sync"], out)
     assert rundir.stat().st_mode & 0o777 == 0o700 and (rundir / "key.pem").stat().st_mode & 0o777 == 0o600
-    assert json.loads((rundir / "scheduler.json").read_text())["address"].startswith("tls://127.0.0.1:")
+    [address] = re.findall(r"Scheduler at:\s+(\S+)", (rundir / "scheduler.log").read_text())
+    assert address.startswith("tls://127.0.0.1:")
+    job = result.stdout.strip().split(";")[0]
+    deadline = time.monotonic() + 60  # a step told to stop has KillWait (5 s) before SIGKILL; a loaded machine is slower
+    while left := _job_processes(job, address):
+        assert time.monotonic() < deadline, f"outlived job {job}: {left}"
+        time.sleep(1)
+    assert not (rundir / "scheduler.json").exists(), "the scheduler stopped cleanly (it removes its file)"
+
+
+def _job_processes(job: str, address: str) -> list[str]:
+    """Processes of a finished job still running here: its slurmstepd ("slurmstepd: [JOB.STEP]") and its Dask scheduler
+    (titled "dask scheduler [ADDRESS]")."""
+    left = []
+    for proc in psutil.process_iter(["cmdline"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        if ("slurmstepd" in line and f"[{job}." in line) or address in line:
+            left.append(f"{proc.pid} {line}")
+    return left
