@@ -1,8 +1,9 @@
 """Workers that leave on purpose mid-run (SLURM walltimes, `--lifetime`, evicted pods, adaptive scaling) lose no document.
 
 A real LocalCluster on 127.0.0.1 whose workers are all retired mid-run (gracefully, as adaptive scaling
-down to zero does) and come back. Both runs must equal a clean
-in-process run row for row, with no failed shard. The corpus holds a few German documents, a language
+down to zero does) and come back; and one whose workers retire every few seconds (`lifetime` with stagger,
+restarted by their nannies), retirements the scheduler's events show during the run. Both runs must equal a
+clean in-process run row for row, with no failed shard. The corpus holds a few German documents, a language
 the config does not list: `run` warns once, from this process, however many workers met it.
 """
 
@@ -15,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import dask
 import pytest
 from distributed import Client, LocalCluster
 
@@ -84,3 +86,44 @@ def test_run_waits_while_no_worker_is_left(corpus: dict[str, Path], tmp_path: Pa
     assert len(pids) > 2, "shards ran on the workers before and after"
     warned = [r.getMessage() for r in caplog.records if "no pipeline configured" in r.getMessage()]
     assert warned == ["no pipeline configured for language 'de': blank tokenizer, rule-based entities (add it under `languages:` in a --config file)"]
+
+
+def _worker_events(client: Client, action: str) -> list[tuple[float, str, dict]]:
+    """(time, worker address, event) of each `action` the scheduler logged about a worker."""
+    return sorted(
+        (stamp, topic, event)
+        for topic, logged in client.get_events().items()
+        if topic.startswith("tcp://")
+        for stamp, event in logged
+        if event.get("action") == action
+    )
+
+
+def test_workers_retiring_every_few_seconds_lose_no_document(corpus: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # Each worker leaves 4 to 8 s after it starts and its nanny starts a new one. The imports (spaCy) are
+    # preloaded before a worker's lifetime starts, so that a lifetime is spent on shards even on a loaded machine,
+    # where a restart took 23 s: longer than the 15 s after which a LocalCluster gives up on a worker that left
+    # (distributed.deploy.lost-worker-timeout) and closes its nanny, leaving the run without workers.
+    lifetimes = {"lifetime": "6s", "lifetime_stagger": "2s", "lifetime_restart": True, "preload": ["tasks.shard"]}
+    with (
+        dask.config.set({"distributed.deploy.lost-worker-timeout": "300s"}),
+        LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, **lifetimes) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(2, timeout=120)
+        # The run starts 2 s before the first worker's lifetime ends (from when the scheduler saw it arrive), so a
+        # retirement falls early in the run however fast this machine gets through the shards.
+        lifetime = client.run(lambda dask_worker: dask_worker.lifetime)
+        arrived = {worker: stamp for stamp, worker, _ in _worker_events(client, "add-worker")}
+        time.sleep(max(0.0, min(arrived[w] + lifetime[w] for w in lifetime) - 2 - time.time()))
+        started = time.time()
+        thread, outcome = run_on(cluster, corpus["docs"], out)
+        thread.join(timeout=300)
+        finished = time.time()
+        assert not thread.is_alive(), "the run did not finish within 5 minutes"
+        retired = [stamp for stamp, _, event in _worker_events(client, "closing-worker") if event.get("reason") == "worker-lifetime-reached"]
+    assert_complete(outcome["summary"], corpus, out)
+    during = [stamp for stamp in retired if started < stamp < finished]
+    finished_shards = [p.stat().st_mtime for p in (out / "_manifest").glob("*.json")]
+    assert during and max(finished_shards) > during[0], f"no worker reached its lifetime while shards were left (retired {retired}, run {started}-{finished})"
