@@ -116,14 +116,16 @@ def test_french_misc_becomes_org_only_on_evidence() -> None:
 
 
 def test_rules_only_add_to_a_model() -> None:
-    """A model's PERSON / ORG is kept as the model typed it (its title trimmed); cues and the gazetteer add elsewhere."""
+    """A model's PERSON / ORG names are all kept (a title trimmed), typed by an organisation noun before them where
+    there is one ("la société Zorblax"); cues and the gazetteer add elsewhere."""
     import spacy
 
     text = "La société Zorblax a annoncé que M. Ferrandi rejoindrait Airbus, selon la compagnie aérienne Zéphyrair."
     model = {(e.text, {"PER": "PERSON"}.get(e.label_, e.label_)) for e in spacy.load("fr_core_news_md")(text).ents if e.label_ in ("PER", "ORG")}
     found = spans(text, "fr")
-    assert {(name.removeprefix("M. "), label) for name, label in model} <= found
-    assert ("Zéphyrair", "ORG") in found or any(name == "Zéphyrair" for name, _ in model)
+    assert {name.removeprefix("M. ") for name, _ in model} <= {name for name, _ in found}
+    assert {(name.removeprefix("M. "), label) for name, label in model if name not in ("Zorblax", "Zéphyrair")} <= found
+    assert ("Zorblax", "ORG") in found and ("Zéphyrair", "ORG") in found
 
 
 def test_user_gazetteer_extends_the_shipped_one(tmp_path: Path) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
+import spacy
 
 from cluster import config as configuration
 from cluster.languages import language_spec
 from tasks.entities.extract import entities_for_texts
+from tasks.entities.gazetteer import find_companies
 from tasks.entities.links import GroupDoc, link_group
+from tasks.entities.rules import EntityRules
 from tasks.entities.types import Entity, EntityOptions
+from tasks.spacy.factories import register_factories
 from tasks.spacy.pipelines import AUTO_MODELS, LanguageSpec, resolve_model
 
 OPTIONS = EntityOptions()
@@ -43,6 +48,46 @@ def test_model_auto_takes_the_first_installed_pipeline_and_warns_once_without_on
 def test_english_with_its_model_finds_people_and_organizations_the_rules_missed() -> None:
     text = "Barack Obama spoke at Harvard University before Rosa Parks was honoured by The New York Times."
     assert {("Barack Obama", "PERSON"), ("Harvard University", "ORG"), ("Rosa Parks", "PERSON"), ("The New York Times", "ORG")} <= spans(text, "en")
+
+
+def model_output(text: str, ents: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The rules' PERSON / ORG over a Doc whose entities a model wrote as `ents` ([(text, label)], each found left to right)."""
+    register_factories()
+    doc = spacy.blank("en")(text)
+    spans, cursor = [], 0
+    for ent, label in ents:
+        start = text.index(ent, cursor)
+        spans.append(doc.char_span(start, start + len(ent), label=label))
+        cursor = start + len(ent)
+    doc.ents = spans
+    doc._.companies = find_companies(text)
+    EntityRules("en", has_model=True)(doc)
+    return {(text[m.start : m.end], m.label) for m in doc._.entity_mentions}
+
+
+def test_model_people_are_cleaned_of_possessives_codes_and_places_named_after_them() -> None:
+    assert model_output("We heard Kanye West 's new song .", [("Kanye West 's", "PERSON")]) == {("Kanye West", "PERSON")}
+    assert model_output("Songs by Julio Iglesias & others .", [("Julio Iglesias &", "PERSON")]) == {("Julio Iglesias", "PERSON")}
+    assert model_output("The P-38 Lightning flew .", [("P-38 Lightning", "PERSON")]) == set()
+    assert model_output("He attended James High School .", [("James High School", "PERSON")]) == {("James High School", "ORG")}
+    assert model_output("He won the Outland Trophy .", [("Outland Trophy", "PERSON")]) == set()
+    assert model_output("They reached the Danube , then rested .", [("Danube", "PERSON")]) == set()
+    assert model_output("Aides of the Clinton administration spoke .", [("Clinton", "PERSON")]) == {("Clinton", "PERSON")}
+    assert model_output("A strike hit a depot near Qaryat , they said .", [("Qaryat", "PERSON")]) == set()
+    assert model_output("A line in Obama 's speech .", [("Obama", "PERSON")]) == {("Obama", "PERSON")}
+    assert model_output("Evolution is slow. We study evolution.", [("Evolution", "PERSON")]) == set()
+    assert model_output("Grace spoke. She said grace and Grace left.", [("Grace", "PERSON")]) == {("Grace", "PERSON")}
+    assert model_output("A cover by the band Deadsy .", [("Deadsy", "PERSON")]) == {("Deadsy", "ORG")}
+    assert model_output("The mission was led by Paul Voulet .", [("Paul Voulet", "ORG")]) == {("Paul Voulet", "PERSON")}
+    assert model_output("Shares of Morgan Stanley rose .", [("Morgan Stanley", "ORG")]) == {("Morgan Stanley", "ORG")}
+    assert model_output("He hired the pianist Andras Kovi .", [("Andras Kovi", "ORG")]) == {("Andras Kovi", "PERSON")}
+    assert model_output("Octavio said yes . Then Octavio left .", [("Octavio", "PERSON"), ("Octavio", "ORG")]) == {("Octavio", "PERSON")}
+    assert model_output("He fought al - Zarqawi for years .", [("al - Zarqawi", "PERSON")]) == {("al - Zarqawi", "PERSON")}
+    assert model_output("It was named after Bishop Phillip Joseph Garrigan .", [("Phillip", "PERSON"), ("Joseph Garrigan", "PERSON")]) == {
+        ("Phillip Joseph Garrigan", "PERSON")
+    }
+    assert model_output("A letter from Henry VIII survives .", [("Henry", "PERSON")]) == {("Henry VIII", "PERSON")}
+    assert model_output("Then the Foreign Secretary said no .", []) == set()
 
 
 def test_english_without_a_model_uses_person_and_organization_cues() -> None:
@@ -119,3 +164,23 @@ def test_projection_needs_a_whole_name_and_norms_stay_in_their_language() -> Non
     final, links = link_group(group, OPTIONS)
     assert any(e.norm == "Liên Hợp Quốc" for e in final["w"])
     assert {link.doc_id for link in links} == {"f", "w"}  # linked through their gazetteer entry, norms untouched
+
+
+def test_projection_skips_codes_places_names_after_a_place_noun_and_weakly_typed_names() -> None:
+    en = "Maya Lindqvist measured CO2 near Hà Nội and met Dalton. Dalton saw Zorin and the Star Line ships. Star Line ships sank; Star Line paid."
+    vi = "Maya Lindqvist đo CO2 gần Hà Nội, rồi đến thành phố Dalton. Zorin và Star Line."
+
+    def typed(name: str, label: str, times: int) -> list[Entity]:
+        starts = [m.start() for m in re.finditer(re.escape(name), en)][:times]
+        return [Entity(s, s + len(name), label, name, name) for s in starts]
+
+    english = [
+        *typed("Maya Lindqvist", "PERSON", 1),
+        *typed("CO2", "PERSON", 1),  # a formula
+        *typed("Hà Nội", "PERSON", 1),  # a place on the Vietnamese list
+        *typed("Dalton", "PERSON", 2),  # after "thành phố" in Vietnamese
+        *typed("Zorin", "ORG", 1),  # one word a model typed ORG once
+        *typed("Star Line", "ORG", 1),  # typed at one of its three places
+    ]
+    final, _ = link_group([GroupDoc("e", "en", en, sorted(english, key=lambda e: e.start)), GroupDoc("v", "vi", vi, [])], OPTIONS)
+    assert {e.text for e in final["v"]} == {"Maya Lindqvist"}

@@ -28,7 +28,7 @@ SAMPLE_DIGESTS = {
 GENERATED_DIGESTS = {
     "sentences": (5263, "b33e5946fce9931ad06f7456af34107c7c87f7ae53285aeffb0dbb059b5dce42"),
     "tokens": (5263, "a6cafa3eb656834e163ce932e6061f1e6a6fa43d7dbfbeaf42188dca0e57aef3"),
-    "entities": (140, "3de3306892d17c11533b1337afd0f673481ab7985a98afab22f84cd05e88953d"),
+    "entities": (109, "2df012210ae88bc7cc05576272590333e085136b62be1ab2104c85f29d6dc87c"),
     "entity_links": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
     "alignments": (6111, "c55f720ea0e6f7287dc39e5154ff8380e2dddc280785f2793c1218765a4aad9f"),
     "errors": (0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),

@@ -3,7 +3,10 @@
 A PERSON / ORG string typed confidently in one document (by a model, the gazetteer or a strong cue;
 never by an alias, a guess or another projection) types the same string in the group's other
 documents where it stands as a whole name, not inside a longer capitalized one ("Dương" of "Bắc Băng
-Dương" is not projected) (source "projection"). A mention's norm is its own text or an alias written in
+Dương" is not projected) (source "projection"). Codes and formulas ("CO2") are never projected, nor
+a string the target language lists as a place or as no name, nor a name right after a place noun of
+the target language, nor a string its sources leave untyped at most places it stands as a name, nor a
+one-word ORG a model typed only once. A mention's norm is its own text or an alias written in
 the same language: a lone surname takes the only full name ending with it in a document of the same
 language, and a projected mention takes its own text, never the source's norm. Mentions of one entity
 are then linked across documents: PERSON / ORG by their norm, or by their gazetteer entry (so "United
@@ -17,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from tasks.entities.gazetteer import load_gazetteer
+from tasks.entities.rules import cue, cue_index, ends_with_sequence
 from tasks.entities.types import Entity, EntityOptions, normalize, overlaps, whole_name, whole_word
 
 PROJECTION_SCORE = 0.6
@@ -91,9 +95,11 @@ def project(docs: list[GroupDoc]) -> dict[str, list[Entity]]:
             if len(labels) != 1 or sources == {doc.doc_id}:
                 continue  # typed two ways, or only in this document
             (label,) = labels
+            if not _projectable_into(text, doc.lang) or not _typed_consistently(text, label, [d for d in docs if d.doc_id in sources]):
+                continue
             model = next(e for d in docs for e in d.entities if e.text == text and e.label == label)
             for match in whole_word(text).finditer(doc.text):
-                if not whole_name(doc.text, match.start(), match.end()):
+                if not whole_name(doc.text, match.start(), match.end()) or _after_place_word(doc.text, match.start(), doc.lang):
                     continue
                 projected = replace(model, start=match.start(), end=match.end(), norm=normalize(text), source="projection", score=PROJECTION_SCORE)
                 if not any(overlaps(projected, e) for e in entities):
@@ -105,6 +111,35 @@ def project(docs: list[GroupDoc]) -> dict[str, list[Entity]]:
 def _projectable(ent: Entity) -> bool:
     """Typed firmly enough to type the same string in a translation: a model's mention, the gazetteer's or a strong cue's."""
     return ent.source == "model" or (ent.source != "projection" and ent.score is not None and ent.score >= PROJECTABLE_SCORE)
+
+
+def _typed_consistently(text: str, label: str, sources: list[GroupDoc]) -> bool:
+    """Whether the source documents type `text` as `label` at no fewer than half of the places it stands alone as a name.
+
+    A model that types "Titanic" ORG once among five untyped mentions is not confident in that type, and
+    projecting it would copy the error into every translation. A one-word name typed by a model alone needs
+    two such mentions when it is an ORG (English models type places and products ORG far more often than PERSON).
+    """
+    typed = [e.source for d in sources for e in d.entities if e.text == text and e.label == label]
+    standing = sum(1 for d in sources for m in whole_word(text).finditer(d.text) if whole_name(d.text, m.start(), m.end()))
+    if label == "ORG" and " " not in text and set(typed) == {"model"} and len(typed) < 2:
+        return False  # a one-word organisation a model typed once: too weak to type every translation ("Zaragoza")
+    return 2 * len(typed) >= standing
+
+
+def _projectable_into(text: str, lang: str) -> bool:
+    """Whether a name typed in another document may type the same string in a document in `lang`: not a code or
+    formula ("CO2", "MP3"), nor a place or a not-a-name word of that language's cue lists (a "Hà Nội" typed PERSON
+    by another language's model stays untyped in Vietnamese)."""
+    if any(ch.isdigit() for ch in text):
+        return False
+    return text not in cue(lang, "places") | cue(lang, "not_entities") | cue(lang, "not_names")
+
+
+def _after_place_word(text: str, start: int, lang: str) -> bool:
+    """Whether a place noun of `lang` stands right before `start` ("thành phố Los Angeles", "sông Mê Kông"): a place, not a person or an organisation."""
+    words = text[max(0, start - 30) : start].lower().split()
+    return ends_with_sequence(words, cue_index(lang, "place_words"))
 
 
 def _resolve_surnames(final: dict[str, list[Entity]], langs: dict[str, str]) -> dict[str, list[Entity]]:

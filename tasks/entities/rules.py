@@ -4,8 +4,12 @@ It runs after the model's `ner` (if any) and the `polycorpus_gazetteer` matcher,
 final PERSON / ORG mentions of the Doc, with their source and score, to `doc._.entity_mentions`
 (and to `doc.ents`). Model labels are mapped (PER -> PERSON); MISC becomes ORG only on evidence (a
 gazetteer company, a company cue, a role "PDG de X"); LOC and the rest are left out. Rules only add
-to a model: a model's PERSON / ORG is never replaced, and a rule's mention never overlaps one
-(benchmarks/ner_eval.py shows the model alone next to model + rules). The shared machinery (cue
+to a model: a model's PERSON / ORG is never replaced by a rule's mention, and a rule's mention never
+overlaps one (benchmarks/ner_eval.py shows the model alone next to model + rules). A model's mention is
+cleaned of what is never part of a name (titles, possessives, trailing numbers and symbols), dropped when
+the text says it names no person or organisation (a digit, a place or prize noun at its end, a common
+word at a sentence start), and retyped on evidence next to it (an organisation noun before a PERSON, a
+person noun or a given name for an ORG, the same name typed PERSON elsewhere in the document). The shared machinery (cue
 lists, proposals, overlap resolution, gazetteer evidence) is also used by the Vietnamese component.
 """
 
@@ -35,6 +39,10 @@ MODEL_OTHER_LABELS = frozenset(
     ("GPE", "FAC", "NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")
 )
 QUOTES = {'"', "«", "»", "“", "”", "„", "'", "‘", "’"}
+# A regnal or generational number after a name ("Henry VIII", "John Paul II"); "I" alone is too often the pronoun.
+ROMAN_NUMERAL = re.compile(r"(?:II|III|IV|V|VI|VII|VIII|IX|X|XI|XII|XIII|XIV|XV|XVI)")
+# The possessive clitic as spaCy splits it off a name ("Kanye West's", "the Bruins'"): never part of the name.
+POSSESSIVES = frozenset(("'s", "’s", "'", "’"))
 NAME_PARTICLES = {"de", "du", "des", "d'", "d’", "van", "von", "der", "den", "di", "da", "del", "della", "dos", "bin", "ibn", "al", "el", "la", "le"}
 
 # Priorities of the proposal kinds when spans overlap: the higher wins, then the longer span. A model's
@@ -237,14 +245,33 @@ class EntityRules:
 
     def _model_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         out = []
+        companies = [(m.start, m.end) for m in doc._.companies or ()]
         for ent in model:
             label = MODEL_LABELS.get(ent.label_)
+            if label != "PERSON" and _after_person_noun(doc, ent, self.lang, companies):
+                label = "PERSON"  # "the pianist András", "drummer Shanahan", "daughter Stanisława": typed ORG, GPE, NORP
             if label is None:
                 continue
             span = clean_person(doc, ent, self.lang) if label == "PERSON" else _strip_punct(doc, ent)
-            if span is not None:
-                out.append(Mention(span.start_char, span.end_char, label, "model", None, PRIORITY_MODEL))
-        return out
+            if span is None or not _has_capital(span.text):
+                continue  # "congress", "doc": a name has a capital (or a script without case)
+            if label == "PERSON" and span[-1].text in cue(self.lang, "thing_heads"):
+                # "James High School", "Reading Railroad", "Outland Trophy": named after a person, not one.
+                if span[-1].text not in cue(self.lang, "org_suffixes"):
+                    continue
+                label = "ORG"
+            elif label == "PERSON" and (
+                _after_article(doc, span, self.lang) or _after_place_preposition(doc, span, self.lang) or _common_word_at_sentence_start(doc, span)
+            ):
+                continue
+            elif label == "PERSON" and _after_org_noun(doc, span, self.lang):
+                label = "ORG"  # "the band Killing Joke", "rock band, Eels"
+            elif label == "ORG" and _looks_like_person(doc, span, self.lang, companies):
+                label = "PERSON"  # "Paul Voulet", "Betty Uber": a given name and a surname, no organisation word
+            elif label == "PERSON" and span.end < len(doc) and ROMAN_NUMERAL.fullmatch(doc[span.end].text):
+                span = doc[span.start : span.end + 1]  # "Henry VIII", "Eberhard Faber V"
+            out.append(Mention(span.start_char, span.end_char, label, "model", None, PRIORITY_MODEL))
+        return _join_persons(doc.text, _agree_on_persons(doc.text, out, companies))
 
     def _gazetteer_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         out = []
@@ -342,6 +369,10 @@ class _Context:
         self.person_starts = {e.start for e in model if e.label_ in ("PER", "PERSON")}
         self.person_or_place = {i for e in model if e.label_ in ("PER", "PERSON", "LOC", "GPE") for i in range(e.start, e.end)}
 
+    def is_role(self, i: int) -> bool:
+        """Token i is a role or a title, capitalized as in "the Foreign Secretary said", "General Director": no name."""
+        return self.lower[i] in self.roles or self.tokens[i] in self.titles
+
 
 _Found = tuple[int, int, str, float, int] | None  # token start, token end, label, score, priority
 
@@ -352,7 +383,7 @@ def _title_person(ctx: _Context, i: int) -> _Found:
     if ctx.tokens[i] not in ctx.titles or i + 1 >= len(doc):
         return None
     end = name_run(doc, i + 1, ctx.not_names, particles=True)
-    if end > i + 1 and not any(doc[k].like_num for k in range(i + 1, end)):
+    if end > i + 1 and not any(doc[k].like_num or _has_digit(ctx.tokens[k]) for k in range(i + 1, end)) and not ctx.is_role(end - 1):
         return (i + 1, end, "PERSON", 0.9, PRIORITY_TITLE)
     return None
 
@@ -364,12 +395,12 @@ def _said_person(ctx: _Context, i: int) -> _Found:
         return None
     if i + 1 < len(doc):
         end = name_run(doc, i + 1, ctx.not_names, max_len=4)
-        if end - (i + 1) >= 2 and not any(doc[k].like_num for k in range(i + 1, end)):
+        if end - (i + 1) >= 2 and not any(doc[k].like_num or _has_digit(ctx.tokens[k]) for k in range(i + 1, end)) and not ctx.is_role(end - 1):
             return (i + 1, end, "PERSON", 0.7, PRIORITY_CUE)
     start = i
     while start > 0 and i - start < 4 and is_capitalized(doc[start - 1].text) and doc[start - 1].text not in ctx.not_names and doc[start - 1].is_alpha:
         start -= 1
-    if i - start >= 2 and (start == 0 or not is_capitalized(doc[start - 1].text)):
+    if i - start >= 2 and (start == 0 or not is_capitalized(doc[start - 1].text)) and not ctx.is_role(i - 1):
         return (start, i, "PERSON", 0.7, PRIORITY_CUE)
     return None
 
@@ -382,7 +413,7 @@ def _given_name_person(ctx: _Context, i: int) -> _Found:
     end = name_run(doc, i, ctx.not_names, particles=True, max_len=4)
     if (
         end - i >= 2
-        and not any(doc[k].like_num or ctx.tokens[k] in ctx.suffixes for k in range(i, end))
+        and not any(doc[k].like_num or _has_digit(ctx.tokens[k]) or ctx.tokens[k] in ctx.suffixes for k in range(i, end))
         and (end >= len(doc) or ctx.tokens[end] not in ctx.suffixes)
     ):
         return (i, end, "PERSON", 0.75, PRIORITY_CUE)
@@ -483,13 +514,114 @@ def _role_org(ctx: _Context, i: int) -> _Found:
 
 
 def _strip_punct(doc: Doc, span: Span) -> Span | None:
-    """A model ORG without dangling punctuation at its edges ("Financial Group -"); a final "." stays."""
+    """A model ORG without dangling punctuation or a possessive at its edges ("Financial Group -", "Apple 's"); a final "." stays."""
     start, end = span.start, span.end
     while start < end and doc[start].is_punct:
         start += 1
-    while end > start and doc[end - 1].is_punct and doc[end - 1].text != ".":
+    while end > start and ((doc[end - 1].is_punct and doc[end - 1].text != ".") or doc[end - 1].text in POSSESSIVES):
         end -= 1
     return doc[start:end] if start < end else None
+
+
+def _after_person_noun(doc: Doc, ent: Span, lang: str, companies: list[tuple[int, int]]) -> bool:
+    """A model name right after a noun for a person ("pianist", "daughter", "historian"), all title-case words with no
+    organisation word in it and no gazetteer company over it: the name of that person, whatever type the model gave."""
+    if ent.start == 0 or doc[ent.start - 1].text not in cue(lang, "person_nouns"):
+        return False
+    span = _strip_punct(doc, ent)
+    org_words = cue(lang, "org_suffixes") | cue(lang, "org_name_heads") | cue(lang, "thing_heads")
+    if span is None or not all(t.is_alpha and t.text.istitle() and t.text not in org_words for t in span):
+        return False
+    return not any(s < span.end_char and span.start_char < e for s, e in companies)
+
+
+def _agree_on_persons(text: str, mentions: list[Mention], companies: list[tuple[int, int]]) -> list[Mention]:
+    """One type per name in a document, a person's first: a model ORG whose text the model also types PERSON in the
+    document ("Octavio" typed both ways) is that PERSON, unless a gazetteer company covers it ("Ford")."""
+    persons = {text[m.start : m.end] for m in mentions if m.label == "PERSON"}
+    return [
+        replace(m, label="PERSON") if m.label == "ORG" and text[m.start : m.end] in persons and not any(s < m.end and m.start < e for s, e in companies) else m
+        for m in mentions
+    ]
+
+
+def _join_persons(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Two model PERSONs one space or a Spanish "y" apart are one name the model cut: "Phillip" "Joseph Garrigan", "Diego Silang" y "Andaya".
+
+    Not across other particles: "La Walkyrie de Richard Wagner" is a work and its author.
+    """
+    out: list[Mention] = []
+    for m in sorted(mentions, key=lambda m: m.start):
+        prev = out[-1] if out else None
+        gap = text[prev.end : m.start] if prev else ""
+        if prev and prev.label == m.label == "PERSON" and gap in (" ", " y "):
+            out[-1] = replace(prev, end=m.end)
+        else:
+            out.append(m)
+    return out
+
+
+def _after_org_noun(doc: Doc, span: Span, lang: str) -> bool:
+    """A name right after an organisation noun, a comma between at most: "the band Deadsy", "rock band, Eels"."""
+    i = span.start - 1
+    if i > 0 and doc[i].text == ",":
+        i -= 1
+    return i >= 0 and ends_with_sequence([t.lower_ for t in doc[max(0, i - 3) : i + 1]], cue_index(lang, "org_cue_nouns"))
+
+
+def _looks_like_person(doc: Doc, span: Span, lang: str, companies: list[tuple[int, int]]) -> bool:
+    """A model ORG of one to three title-case words opening with a common given name and with no organisation word in or
+    right after it, nor a gazetteer company over it: "Paul Voulet", "Amanda", not "Morgan Stanley" (gazetteer) or "Charles Schwab Corp."."""
+    words = [t.text for t in span]
+    if not 1 <= len(words) <= 3 or words[0] not in given_names() or not all(w.isalpha() and w.istitle() for w in words):
+        return False
+    org_words = cue(lang, "org_suffixes") | cue(lang, "org_name_heads") | cue(lang, "thing_heads")
+    if any(w in org_words for w in words) or (span.end < len(doc) and doc[span.end].text in org_words):
+        return False
+    return not any(s < span.end_char and span.start_char < e for s, e in companies)
+
+
+def _after_place_preposition(doc: Doc, span: Span, lang: str) -> bool:
+    """A name right after a preposition of place and not a possessor: "in Raqqah", "near Al Shadaddi", not "in Obama's speech"."""
+    before = doc[span.start - 1].lower_ if span.start else ""
+    return before in cue(lang, "place_prepositions") and not (span.end < len(doc) and _possessive_at(doc, span.end))
+
+
+def _common_word_at_sentence_start(doc: Doc, span: Span) -> bool:
+    """A one-word name opening its sentence that the document writes in lower case elsewhere and never capitalized
+    inside a sentence: "Evolution has been ..." beside "biological evolution" is the common word.
+
+    The document-centred evidence for capitalized words of Mikheev, "A knowledge-free method for capitalized word
+    disambiguation" (ACL 1999): capitalization at a sentence start says nothing, case elsewhere does.
+    """
+    if len(span) != 1 or not _opens_sentence(doc, span.start):
+        return False
+    word = span.text
+    lower = word.lower()
+    if lower == word or not re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", doc.text):
+        return False
+    return not any(not _opens_sentence(doc, t.i) for t in doc if t.text == word)
+
+
+def _opens_sentence(doc: Doc, i: int) -> bool:
+    """Token i is the first word of its sentence, after any opening quotes or brackets."""
+    while i > 0 and not doc[i].is_sent_start and (doc[i - 1].is_quote or doc[i - 1].is_bracket):
+        i -= 1
+    return i == 0 or bool(doc[i].is_sent_start)
+
+
+def _after_article(doc: Doc, span: Span, lang: str) -> bool:
+    """A name right after the definite article and not a modifier of the next word: "the Danube ,", "the Bruins to".
+
+    People are rarely written with "the" before them; a person's name after "the" modifies a noun ("the Clinton
+    administration", "the Schlegel brothers") or takes a possessive, and those stay PERSON.
+    """
+    if span.start == 0 or doc[span.start - 1].lower_ not in cue(lang, "definite_articles"):
+        return False
+    if span.end == len(doc):
+        return True
+    nxt = doc[span.end]
+    return not (nxt.text in POSSESSIVES or (nxt.is_alpha and nxt.is_lower and not nxt.is_stop))
 
 
 def _link_length(doc: Doc, i: int, links: frozenset[str]) -> int:
@@ -504,23 +636,43 @@ def _link_length(doc: Doc, i: int, links: frozenset[str]) -> int:
 
 
 def clean_person(doc: Doc, span: Span, lang: str) -> Span | None:
-    """A model PERSON without leading lower-case words and titles, and trailing numbers; None when it is no name.
+    """A model PERSON without leading lower-case words and titles, and trailing numbers, lower-case words and symbols; None when it is no name.
 
-    Dropped: spans with no capitalized word, a bare determiner, and a title quoted alone ("Evita").
+    Dropped: spans with no capitalized word or with a digit, a bare determiner, and a title quoted alone ("Evita").
     """
     start, end = span.start, span.end
     titles = cue(lang, "person_titles")
-    while start < end and (not is_capitalized(doc[start].text) or (doc[start].text in titles and end - start > 1)):
-        start += 1  # "le président X", "M. Beyer": the title stays outside, as the cue rules write it
-    while end > start and (doc[end - 1].like_num or doc[end - 1].is_punct):
-        end -= 1
-    if start >= end:
-        return None
+    while start < end and (not is_capitalized(doc[start].text) or (doc[start].text in titles and end - start > 1)) and not _hyphened_particle(doc, start, end):
+        start += 1  # "le président X", "M. Beyer": the title stays outside, as the cue rules write it; "al-Zarqawi" stays whole
+    while end > start and (doc[end - 1].like_num or not any(ch.isupper() for ch in doc[end - 1].text)):
+        end -= 1  # numbers, punctuation, a possessive, a dangling "&" or "of": "Kanye West 's", "Julio Iglesias &"; "el-Banna" stays
+    if start >= end or _has_digit(doc[start:end].text):
+        return None  # "P-38 Lightning", "2 Bombardment": a code or a number is no person's name
     not_names = cue(lang, "not_names")
     if not any(is_capitalized(doc[k].text) and doc[k].text not in not_names for k in range(start, end)):
         return None  # "Le roi"
     if doc[end - 1].text in ("Jr", "Sr") and end < len(doc) and doc[end].text == "." and not doc[end - 1].whitespace_:
         return doc[start : end + 1]  # "Lon Chaney Jr." keeps its period
-    if start > 0 and end < len(doc) and doc[start - 1].text in QUOTES and doc[end].text in QUOTES:
+    if start > 0 and end < len(doc) and doc[start - 1].text in QUOTES and doc[end].text in QUOTES and not _possessive_at(doc, end):
         return None
     return doc[start:end]
+
+
+def _has_capital(text: str) -> bool:
+    """An upper-case letter in `text`, or no cased letter at all (Arabic, Chinese, Devanagari names have no case)."""
+    return any(ch.isupper() for ch in text) or not any(ch.islower() for ch in text)
+
+
+def _has_digit(text: str) -> bool:
+    """A digit anywhere in `text`: a code, a model number or a date, never part of a person's name ("Martin B-10")."""
+    return any(ch.isdigit() for ch in text)
+
+
+def _hyphened_particle(doc: Doc, i: int, end: int) -> bool:
+    """A lower-case name particle joined by a hyphen to the capitalized rest of the name: "al-Zarqawi", "el-Sisi"."""
+    return i + 2 < end and doc[i].lower_ in NAME_PARTICLES and doc[i + 1].text in ("-", "‐") and is_capitalized(doc[i + 2].text)
+
+
+def _possessive_at(doc: Doc, i: int) -> bool:
+    """Token i opens a possessive: "'s", or an apostrophe split from its "s" ("Shakespeare ' s")."""
+    return doc[i].text in POSSESSIVES and (len(doc[i].text) > 1 or (i + 1 < len(doc) and doc[i + 1].lower_ == "s"))
