@@ -271,7 +271,8 @@ class EntityRules:
             elif label == "PERSON" and span.end < len(doc) and ROMAN_NUMERAL.fullmatch(doc[span.end].text):
                 span = doc[span.start : span.end + 1]  # "Henry VIII", "Eberhard Faber V"
             out.append(Mention(span.start_char, span.end_char, label, "model", None, PRIORITY_MODEL))
-        return _join_persons(doc.text, _agree_on_persons(doc.text, out, companies))
+        text = doc_text(doc)
+        return _join_persons(text, _agree_on_persons(text, out, companies))
 
     def _gazetteer_mentions(self, doc: Doc, model: list[Span]) -> list[Mention]:
         out = []
@@ -598,7 +599,7 @@ def _common_word_at_sentence_start(doc: Doc, span: Span) -> bool:
         return False
     word = span.text
     lower = word.lower()
-    if lower == word or not re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", doc.text):
+    if lower == word or not re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", doc_text(doc)):
         return False
     return not any(not _opens_sentence(doc, t.i) for t in doc if t.text == word)
 
