@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cluster.cli import main
+from tasks.entities import money
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "superstar-coders.jsonl"
@@ -45,6 +47,18 @@ def generated_jsonl(path: Path, groups: int, seed: int = 7) -> Path:
                 record = {"group_id": f"g{g}", "lang": lang, "title": f"t{g}", "text": " ".join(sentences)}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _money_data_read_by_each_mutant() -> None:
+    """Under mutmut (CONTRIBUTING, "Mutation testing"), each test reads the money data again.
+
+    tasks.entities.money caches each language's data, and mutmut forks every mutant's tests from a
+    process that has already read it: without this, a mutant of the code that reads the data would
+    never run, and would survive whatever the tests check. Outside mutmut this does nothing.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        money._language.cache_clear()
 
 
 @pytest.fixture(scope="session")

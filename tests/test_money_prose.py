@@ -334,3 +334,50 @@ def test_an_unknown_kind_in_the_data_names_the_file(tmp_path: Path, monkeypatch:
 )
 def test_spelled_out_range_ends(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
     assert found(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        # a cased currency matches only as written; lowercase "us$" and "c$" leave the bare "$" after a word
+        ("en", "Paid us$5 and C$7 and c$8 for it.", [("$5", "5", "USD"), ("C$7", "7", "CAD"), ("$8", "8", "USD")]),
+        ("en", "It cost A$5 and a$6.", [("A$5", "5", "AUD"), ("$6", "6", "USD")]),
+        ("en", "Paid $5 and CAN$7.", [("$5", "5", "USD"), ("$7", "7", "USD")]),
+        # an uncased currency word matches in any case
+        ("en", "It cost 5 Euros, or Five Dollars.", [("5 Euros", "5", "EUR"), ("Five Dollars", "5", "USD")]),
+        ("en", "It cost 5 EUROS.", [("5 EUROS", "5", "EUR")]),
+        # Vietnamese "T" glued to a number with a decimal comma: 1.5 tỷ, not 1,500 tỷ
+        ("vi", "Lãi 1,500T đồng.", [("1,500T đồng", "1500000000", "VND")]),
+        # the parts of a compound amount add up exactly, whichever has more decimals
+        ("vi", "Lãi 0,0001 tỷ 5 triệu đồng.", [("0,0001 tỷ 5 triệu đồng", "5100000", "VND")]),
+        # a press abbreviation follows digits, never a spelled-out number
+        ("vi", "Giá hai T đồng.", []),
+        ("vi", "Giá hai t đồng.", []),
+    ],
+)
+def test_case_abbreviations_and_compound_parts(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        # a dash written against the upper end of a range is the range's dash, not a minus sign
+        ("en", "Estimates run two -three million dollars.", [("two", "2000000", "USD"), ("three million dollars", "3000000", "USD")]),
+        ("en", "Estimates run $2 -$3 million.", [("$2", "2000000", "USD"), ("$3 million", "3000000", "USD")]),
+        ("en", "Estimates run $2 -3 million.", [("$2", "2000000", "USD"), ("3 million", "3000000", "USD")]),
+        # a word that only begins a number phrase ("half a") is no upper end
+        ("en", "Prices fell from $5 to half that.", [("$5", "5", "USD")]),
+    ],
+)
+def test_the_upper_end_of_a_range(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text, lang) == expected
+
+
+def test_every_group_separator_of_the_data_groups_thousands() -> None:
+    # U+00A0 no-break space, U+202F narrow no-break space, U+2009 thin space: French typography's thousands separators
+    for space in ("\u00a0", "\u202f", "\u2009"):
+        assert found(f"Payé 1{space}000 €.", "fr") == [(f"1{space}000 €", "1000", "EUR")]
+    # Swiss German writes an apostrophe, straight or typographic
+    assert found("Bezahlt: 1'000 Franken.", "de") == [("1'000 Franken", "1000", "CHF")]
+    assert found("Bezahlt: 1\u2019000 CHF.", "de") == [("1\u2019000 CHF", "1000", "CHF")]

@@ -352,17 +352,13 @@ class _Scanner:
     def _groups(self, sep: str, j: int) -> bool:
         """Whether `sep` (at token j, before exactly three digits) separates thousands rather than marking decimals.
 
-        The shape decides first: a separator that repeats ("1,500,000") or is followed by another one
-        ("1.234,5") separates thousands, and so does a single one before three digits ("45,000"), in any
-        language. Only the language's own decimal mark before a magnitude word is decimal ("1,500 tỷ").
+        It does, in any language: whether it repeats ("1,500,000"), is followed by another separator
+        ("1.234,5") or stands alone ("45,000"). Only the language's own decimal mark right before a
+        magnitude word is decimal ("1,500 tỷ" is 1.5 tỷ in vi), and a magnitude word never follows a
+        separator, so the separators after the first need no look.
         """
         if sep not in self.data.decimal:
             return True
-        nxt = self.toks[j + 2] if self._kind(j + 3) == "d" else None
-        if nxt == sep and len(self.toks[j + 3]) == 3:
-            return True  # "1,500,000"
-        if nxt is not None and nxt != sep and nxt in self.data.decimal:
-            return True  # "1.234,5"
         return not (sep == self.data.mark and self._magnitudes(j + 2)[0] > 0)
 
     def _skip_space(self, j: int) -> int:
