@@ -215,11 +215,11 @@ def test_dollar_and_franc_follow_the_policy() -> None:
     ],
 )
 def test_a_long_run_of_amounts_gives_each_amount_once(lang: str, unit: str, span: str, amount: str, currency: str) -> None:
-    """Thousands of amounts in a row (the adversarial input of benchmarks/linear_time.py, which times it):
+    """Hundreds of amounts in a row (the adversarial input of benchmarks/linear_time.py, which times it):
     every one is found, at its own offsets, none merged with its neighbours."""
-    text = unit * 2000
+    text = unit * 500
     result = find_money(text, lang)
-    assert [(m.start, m.end) for m in result] == [(k * len(unit), k * len(unit) + len(span)) for k in range(2000)]
+    assert [(m.start, m.end) for m in result] == [(k * len(unit), k * len(unit) + len(span)) for k in range(500)]
     assert {(m.text, str(m.amount), m.currency) for m in result} == {(span, amount, currency)}
 
 

@@ -350,6 +350,14 @@ def test_spelled_out_range_ends(lang: str, text: str, expected: list[tuple[str, 
         ("vi", "Lãi 1,500T đồng.", [("1,500T đồng", "1500000000", "VND")]),
         # the parts of a compound amount add up exactly, whichever has more decimals
         ("vi", "Lãi 0,0001 tỷ 5 triệu đồng.", [("0,0001 tỷ 5 triệu đồng", "5100000", "VND")]),
+        # digits after a magnitude word are a smaller part only with their own smaller magnitude word
+        ("en", "A $2 million 500-seat hall.", [("$2 million", "2000000", "USD")]),
+        # the same currency before and after the number is one mention; another one after it is not its currency
+        ("en", "It cost $5 dollars, or €5 dollars.", [("$5 dollars", "5", "USD"), ("€5", "5", "EUR")]),
+        # a minus sign before a spelled-out amount belongs to it
+        ("en", "Net result: -five million dollars.", [("-five million dollars", "-5000000", "USD")]),
+        # only a hyphen joins tens and units: "twenty/five" is two numbers
+        ("en", "Prices: twenty/five dollars.", [("five dollars", "5", "USD")]),
         # a press abbreviation follows digits, never a spelled-out number
         ("vi", "Giá hai T đồng.", []),
         ("vi", "Giá hai t đồng.", []),
@@ -366,6 +374,8 @@ def test_case_abbreviations_and_compound_parts(lang: str, text: str, expected: l
         ("en", "Estimates run two -three million dollars.", [("two", "2000000", "USD"), ("three million dollars", "3000000", "USD")]),
         ("en", "Estimates run $2 -$3 million.", [("$2", "2000000", "USD"), ("$3 million", "3000000", "USD")]),
         ("en", "Estimates run $2 -3 million.", [("$2", "2000000", "USD"), ("3 million", "3000000", "USD")]),
+        ("en", "Tickets cost two -three dollars.", [("two", "2", "USD"), ("three dollars", "3", "USD")]),
+        ("en", "Tickets cost $2 -three dollars.", [("$2", "2", "USD"), ("three dollars", "3", "USD")]),
         # a word that only begins a number phrase ("half a") is no upper end
         ("en", "Prices fell from $5 to half that.", [("$5", "5", "USD")]),
     ],
@@ -381,3 +391,22 @@ def test_every_group_separator_of_the_data_groups_thousands() -> None:
     # Swiss German writes an apostrophe, straight or typographic
     assert found("Bezahlt: 1'000 Franken.", "de") == [("1'000 Franken", "1000", "CHF")]
     assert found("Bezahlt: 1\u2019000 CHF.", "de") == [("1\u2019000 CHF", "1000", "CHF")]
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        # a code glued to letters on both sides, or a number glued to a word, at the very start of the text
+        ("en", "AED4EU was the name.", []),
+        ("en", "A5 dollars is no price.", []),
+        # a short group after a single space, or a group glued to its currency after a double space, is a tail
+        ("fr", "Payé 1 05 €.", []),
+        ("fr", "Payé 1  000€.", []),
+        # zero-padding (a form's fixed-width field) is no digits of the amount: 38 digits in all are read,
+        ("en", "Paid " + "0" * 37 + "5 dollars.", [("0" * 37 + "5 dollars", "5", "USD")]),
+        # 39 are not
+        ("en", "Paid " + "0" * 38 + "5 dollars.", []),
+    ],
+)
+def test_edges_of_the_text_and_of_the_digits(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text, lang) == expected
