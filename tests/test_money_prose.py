@@ -374,6 +374,8 @@ def test_case_abbreviations_and_compound_parts(lang: str, text: str, expected: l
         ("en", "Estimates run two -three million dollars.", [("two", "2000000", "USD"), ("three million dollars", "3000000", "USD")]),
         ("en", "Estimates run $2 -$3 million.", [("$2", "2000000", "USD"), ("$3 million", "3000000", "USD")]),
         ("en", "Estimates run $2 -3 million.", [("$2", "2000000", "USD"), ("3 million", "3000000", "USD")]),
+        # a lower end with decimals takes the upper end's magnitude: its integer digits are what count
+        ("en", "A $1.25-2 million grant.", [("$1.25", "1250000", "USD"), ("2 million", "2000000", "USD")]),
         ("en", "Tickets cost two -three dollars.", [("two", "2", "USD"), ("three dollars", "3", "USD")]),
         ("en", "Tickets cost $2 -three dollars.", [("$2", "2", "USD"), ("three dollars", "3", "USD")]),
         # a word that only begins a number phrase ("half a") is no upper end
@@ -399,6 +401,8 @@ def test_every_group_separator_of_the_data_groups_thousands() -> None:
         # a code glued to letters on both sides, or a number glued to a word, at the very start of the text
         ("en", "AED4EU was the name.", []),
         ("en", "A5 dollars is no price.", []),
+        # a code apart from the number keeps it, even with letters glued after the number ("pp": per person)
+        ("en", "Dinner was GBP 40pp.", [("GBP 40", "40", "GBP")]),
         # a short group after a single space, or a group glued to its currency after a double space, is a tail
         ("fr", "Payé 1 05 €.", []),
         ("fr", "Payé 1  000€.", []),

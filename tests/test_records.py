@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
-from corpus.records import Manifest, RecordError, RunRecord, read_manifests, read_run_record, write_manifest, write_run_record
+from corpus.records import Manifest, RecordError, RunRecord, read_manifests, read_run_record, table_digest, write_manifest, write_run_record
 from corpus.storage import Location
 
 # Written by polycorpus before the typed records (main at 624f72e), key for key.
@@ -75,3 +76,14 @@ def test_a_run_that_did_nothing_keeps_the_last_real_run(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "_runs").iterdir()) == ["a.json", "b.json"]
     write_manifest(out, Manifest(shard="part-00000.parquet", status="done", tasks=["tokenize"], config_hash="h"))
     assert read_manifests(out)["part-00000.parquet"].tasks == ["tokenize"]
+
+
+def test_table_digest_covers_rows_and_types_not_chunks_or_metadata() -> None:
+    """A corpus step's saved pairs are keyed by this digest: equal tables, however stored, share it."""
+    pairs = pa.table({"src_doc": ["g1-en", "g2-en"], "tgt_doc": ["g1-vi", "g2-vi"], "score": [0.9, 0.5]})
+    digest = table_digest(pairs)
+    assert len(digest) == 16 and set(digest) <= set("0123456789abcdef")
+    assert table_digest(pa.concat_tables([pairs.slice(0, 1), pairs.slice(1)])) == digest  # two chunks
+    assert table_digest(pairs.replace_schema_metadata({"written_by": "polycorpus"})) == digest
+    assert table_digest(pairs.set_column(2, "score", pa.array([0.9, 0.4]))) != digest  # one value
+    assert table_digest(pairs.cast(pa.schema([("src_doc", pa.string()), ("tgt_doc", pa.string()), ("score", pa.float32())]))) != digest
