@@ -20,8 +20,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from benchmarks.eval_data import require_eval_data
-from tasks.align.aligner import AlignOptions, Bead, align_sentences
+from tasks.align.aligner import Bead, align_sentences
 from tasks.align.files import align_corpus, learn_lexicon
+from tasks.align.options import AlignOptions
 
 Beads = list[tuple[tuple[int, ...], tuple[int, ...]]]
 # data set name -> folder, source language, target language, gold file suffix

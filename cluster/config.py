@@ -198,9 +198,9 @@ class Config(_Section):
 
     def _sections(self) -> dict[str, Any]:
         """Every section as JSON-able values, with a section per task that has options."""
-        from tasks.registry import registered
+        from tasks.registry import names, options_owner
 
-        shared = {name for name, task in registered().items() if task.options_of is not None}
+        shared = {name for name in names() if options_owner(name) is not None}
         options = {name: to_jsonable_python(value) for name, value in self._options.items() if dataclasses.fields(value) and name not in shared}
         return {**self.model_dump(mode="json"), **options}
 
@@ -324,10 +324,12 @@ def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Co
     defaults fill the keys it lacks. Raises ConfigError naming the key for an unreadable file, an unknown
     key, a value of the wrong type or a value `check` rejects.
     """
-    from tasks.registry import registered
+    from tasks.registry import names, options_class, options_owner
 
-    tasks = registered()
-    model = _file_model(tuple((name, task.options) for name, task in tasks.items() if task.options_of is None))
+    known = names()  # the tasks' names and options only: reading a config imports no task's work
+    owners = {name: options_owner(name) for name in known}
+    tasks = {name: options_class(name) for name in known}
+    model = _file_model(tuple((name, kind) for name, kind in tasks.items() if owners[name] is None))
     raw = {**defaults(), **{name: {} for name in model.model_fields if name not in Config.model_fields}}
     for layer in (_read(path) if path else None, overrides):
         if layer:
@@ -338,26 +340,26 @@ def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Co
         raise ConfigError(_message(model, exc.errors())) from None
     config = Config.model_construct(**{name: getattr(parsed, name) for name in Config.model_fields})
     options = {}
-    for name, task in tasks.items():  # one at a time, so an error names the section even when tasks share an option name
-        if task.options_of is not None:
+    for name, kind in tasks.items():  # one at a time, so an error names the section even when tasks share an option name
+        if owners[name] is not None:
             continue
         try:
-            options[name] = task.options(**dict(getattr(parsed, name))) if name in model.model_fields else task.options()
+            options[name] = kind(**dict(getattr(parsed, name))) if name in model.model_fields else kind()
         except OptionError as exc:
             raise ConfigError(f"config key '{name}.{exc.key}': {exc.reason}") from None
-    for name, task in tasks.items():
-        if task.options_of is not None:
-            options[name] = options[task.options_of]
-    config._options = dict(sorted(options.items(), key=lambda item: list(tasks).index(item[0])))
+    for name, owner in owners.items():
+        if owner is not None:
+            options[name] = options[owner]
+    config._options = dict(sorted(options.items(), key=lambda item: known.index(item[0])))
     check(config)
     return config
 
 
 def check(config: Config) -> None:
     """Reject values that are well-typed but wrong: unknown tasks, cluster settings, language codes; raises ConfigError."""
-    from tasks.registry import registered
+    from tasks.registry import names
 
-    known = registered()
+    known = names()
     if not config.tasks:
         raise ConfigError(f"no tasks to run; name some with --tasks or the config's `tasks:` (registered: {', '.join(known)})")
     bad = [t for t in config.tasks if t not in known]
@@ -390,8 +392,6 @@ def check_language(lang: str, where: str) -> None:
 
 def _check_cluster(cluster: ClusterConfig) -> None:
     """The cluster section: sizes that make sense, time strings Dask can read, storage options per protocol."""
-    from dask.utils import parse_bytes, parse_timedelta
-
     kind = cluster.type
     adaptive = cluster.adaptive
     if adaptive.enabled:
@@ -407,18 +407,25 @@ def _check_cluster(cluster: ClusterConfig) -> None:
     walltime = cluster.slurm.walltime
     if walltime is not None and not _SLURM_TIME.match(walltime):
         raise ConfigError(f"cluster.slurm.walltime {walltime!r} is not a SLURM time (HH:MM:SS, D-HH:MM:SS or minutes)")
-    values: list[tuple[str, BaseModel, str]] = [("slurm", cluster.slurm, key) for key in ("lifetime", "lifetime_stagger", "memory")]
-    values += [("kubernetes", cluster.kubernetes, key) for key in ("lifetime", "lifetime_stagger")]
-    for section, settings, key in values:
-        value = getattr(settings, key)
-        parse = parse_bytes if key == "memory" else parse_timedelta
-        try:
-            if value is not None:
-                parse(value)
-        except (ValueError, TypeError, KeyError):
-            raise ConfigError(
-                f"cluster.{section}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}"
-            ) from None
+    # Sizes and durations are read as Dask reads them, in the section of the cluster type only (the others are not used).
+    sections: dict[str, tuple[BaseModel, tuple[str, ...]]] = {
+        "slurm": (cluster.slurm, ("lifetime", "lifetime_stagger", "memory")),
+        "kubernetes": (cluster.kubernetes, ("lifetime", "lifetime_stagger")),
+    }
+    if kind in sections:
+        from dask.utils import parse_bytes, parse_timedelta
+
+        settings, keys = sections[kind]
+        for key in keys:
+            value = getattr(settings, key)
+            parse = parse_bytes if key == "memory" else parse_timedelta
+            try:
+                if value is not None:
+                    parse(value)
+            except (ValueError, TypeError, KeyError):
+                raise ConfigError(
+                    f"cluster.{kind}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}"
+                ) from None
     if isinstance(cluster.tls, TLSConfig):
         given = {key: getattr(cluster.tls, key) for key in ("ca_file", "cert_file", "key_file")}
         if any(given.values()) and not all(given.values()):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs, length_ratio
+from tasks.align.aligner import Bead, align_sentences, confident_pairs, length_ratio
 from tasks.align.files import align_corpus
+from tasks.align.options import AlignOptions
 from tests.conftest import SAMPLE, read_dir
 
 # For these tests only: split on obvious sentence ends, but not after a one-letter title ("M. Beyer").

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tasks.align.aligner import AlignOptions, Bead
+from tasks.align.aligner import Bead
 from tasks.align.files import align_files, format_bead
+from tasks.align.options import AlignOptions
 from tests.conftest import SAMPLE
 from tests.test_align import sample_sentences
 

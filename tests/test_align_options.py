@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.align.aligner import AlignOptions, Bead, confident_pairs
+from tasks.align.aligner import Bead, confident_pairs
+from tasks.align.options import AlignOptions
 from tasks.base import OptionError
 
 # (option, lowest accepted, highest accepted or None, a value just outside on each side)

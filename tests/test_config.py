@@ -62,6 +62,7 @@ def test_an_unknown_key_is_named(tmp_path: Path, text: str, named: str) -> None:
         ({"type": "slurm", "n_workers": 2, "slurm": {"walltime": "two hours"}}, "not a SLURM time"),
         ({"type": "slurm", "n_workers": 2, "slurm": {"lifetime": "5 fortnights"}}, "cluster.slurm.lifetime"),
         ({"type": "slurm", "n_workers": 2, "slurm": {"memory": "lots"}}, "cluster.slurm.memory"),
+        ({"type": "kubernetes", "n_workers": 2, "tls": "none", "kubernetes": {"lifetime": "5 fortnights"}}, "cluster.kubernetes.lifetime"),
         ({"storage_options": {"s3": "http://minio"}}, "cluster.storage_options.s3 must be a mapping"),
         ({"type": "address"}, "needs --scheduler-address or --scheduler-file"),
         ({"type": "yarn"}, "not one of"),

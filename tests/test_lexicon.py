@@ -13,7 +13,6 @@ from distributed import Client, LocalCluster
 
 from cluster.executors import DaskExecutor
 from corpus.schemas import to_table, validate
-from tasks.align.aligner import AlignOptions
 from tasks.align.corpus import learn_lexicons
 from tasks.align.lexicon import (
     FORMAT,
@@ -25,11 +24,11 @@ from tasks.align.lexicon import (
     lexicon_to_table,
     merge_counts,
     merge_vocabularies,
-    read_dictionary,
     relabel,
     sentence_pairs,
     words,
 )
+from tasks.align.options import AlignOptions, read_dictionary
 from tasks.base import InProcess
 from tests.conftest import SAMPLE, polycorpus
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,10 +12,10 @@ import yaml
 
 from cluster import config as configuration
 from cluster.config import ConfigError
-from tasks.align.aligner import AlignOptions
+from tasks.align.options import AlignOptions
 from tasks.base import NoOptions
 from tasks.entities.types import EntityOptions
-from tasks.registry import registered
+from tasks.registry import BUILTIN, get, options_class, options_owner, registered
 
 
 def test_the_config_defaults_of_every_task_are_its_options_defaults() -> None:
@@ -26,6 +28,19 @@ def test_the_config_defaults_of_every_task_are_its_options_defaults() -> None:
             assert name not in config.recorded() and config.task_options(name) is config.task_options(task.options_of)
         elif dataclasses.fields(task.options):
             assert config.recorded()[name] == dataclasses.asdict(task.options())
+
+
+def test_the_registry_names_each_builtin_tasks_own_options() -> None:
+    for name in BUILTIN:
+        assert options_class(name) is get(name).options and options_owner(name) == get(name).options_of
+
+
+def test_reading_a_config_imports_no_tasks_work() -> None:
+    """A config is read from the task names and options alone: no task module, no spaCy, SciPy or Dask (seconds of start-up)."""
+    heavy = (*(builtin.module for builtin in BUILTIN.values()), "scipy", "dask", "views.export", "corpus.ingest")
+    code = f"import sys; from cluster import config; config.load(); print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_shipped_yaml_repeats_no_task_defaults() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from corpus.schemas import to_table
-from tasks.align.aligner import AlignOptions, Bead, align_sentences, confident_pairs
+from tasks.align.aligner import Bead, align_sentences, confident_pairs
 from tasks.align.lexicon import (
     Counts,
     Lexicon,
@@ -31,10 +31,10 @@ from tasks.align.lexicon import (
     lexicon_to_table,
     merge_counts,
     merge_vocabularies,
-    read_dictionary,
     relabel,
     sentence_pairs,
 )
+from tasks.align.options import AlignOptions, read_dictionary
 from tasks.base import Handle, MapReduce
 
 Pair = tuple[str, str]  # (source language, target language)

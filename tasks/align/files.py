@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from corpus.readers import read_lines
-from tasks.align.aligner import AlignOptions, Bead
+from tasks.align.aligner import Bead
 from tasks.align.corpus import DocPair, Pair, align_pairs, first_pass, learn_lexicons
 from tasks.align.lexicon import Lexicon
+from tasks.align.options import AlignOptions
 from tasks.base import InProcess
 
 Document = tuple[Sequence[str], Sequence[str]]  # (source sentences, target sentences)

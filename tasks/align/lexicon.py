@@ -312,21 +312,6 @@ def add_dictionary(lexicon: Lexicon | None, entries: Iterable[tuple[str, str]], 
     return _from_entries([(s, t, p) for (s, t), p in fwd.items()], [(t, s, p) for (t, s), p in bwd.items()], lexicon.ratio if lexicon else None)
 
 
-def read_dictionary(path: str) -> list[tuple[str, str]]:
-    """Entries of a bilingual dictionary file: one `src<TAB>tgt` per line, `#` comments and blanks skipped."""
-    entries = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) < 2:
-                raise ValueError(f"{path}:{number}: expected 'source<TAB>target', got {line!r}")
-            entries.append((parts[0], parts[1]))
-    return entries
-
-
 def lexicon_to_table(lexicon: Lexicon, src_lang: str, tgt_lang: str) -> pa.Table:
     """The `lexicon` table: fwd rows as (src_lang, tgt_lang, s, t, p), bwd rows with the languages swapped; NULL is ""."""
     rows = [

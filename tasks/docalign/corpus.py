@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpus.schemas import to_table
-from tasks.align.aligner import AlignOptions
 from tasks.align.corpus import DocPair, first_pass, learn_lexicons, lexicons_to_table
 from tasks.align.lexicon import SentencePairs
+from tasks.align.options import AlignOptions
 from tasks.base import Handle, MapReduce, ShardData
 from tasks.docalign.anchors import ANCHOR, LEXICAL, lexical_anchors, lexicon_anchors, text_anchors
 from tasks.docalign.assignment import assign

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tasks.align.lexicon import read_dictionary
+from tasks.align.options import read_dictionary
 from tasks.base import OptionError, option
 
 RESTRICTIONS = ("source",)

@@ -8,7 +8,6 @@ their shards).
 
 from __future__ import annotations
 
-from tasks.align.aligner import AlignOptions
 from tasks.align.corpus import (
     Lexicon,
     Pair,
@@ -21,6 +20,7 @@ from tasks.align.corpus import (
     lexicons_to_table,
 )
 from tasks.align.lexicon import FORMAT
+from tasks.align.options import AlignOptions
 from tasks.base import CorpusStep, Rows, ShardData, Task
 from tasks.spacy.annotate import Annotated
 
