@@ -487,6 +487,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("distributed").setLevel(logging.WARNING)
     warnings.simplefilter("default")
+    try:
+        return args.func(args)
+    except Exception as exc:
+        if not isinstance(exc, _user_errors()):
+            raise
+        print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors a user can fix, printed as one line with exit status 2; imported only once one was raised (ingest and export are heavy to import)."""
     from corpus.ingest import IngestError
     from corpus.records import RecordError
     from corpus.storage import OutputUnwritable
@@ -494,11 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     from tasks.registry import UnknownTask
     from views.export import ExportError
 
-    try:
-        return args.func(args)
-    except (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, RecordError, UnknownTask, BadRecord, ExportError, OSError) as exc:
-        print(f"polycorpus {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    return (UsageError, ConfigError, IngestError, DetectorUnavailable, OutputUnwritable, RecordError, UnknownTask, BadRecord, ExportError, OSError)
 
 
 if __name__ == "__main__":
