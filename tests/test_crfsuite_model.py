@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks.vi.crfsuite_model import ModelFormatError, read_cqdb, rekey_attributes, short_name, write_cqdb
-from tasks.vi.pyvi_model import _crf_bytes, load_pyvi_model
+from tasks.vi.pyvi_model import crf_bytes, load_pyvi_model
 from tasks.vi.segmenter import VietnameseSegmenter
 
 SENTENCES = [
@@ -21,7 +21,7 @@ SENTENCES = [
 
 
 def test_every_attribute_of_pyvis_model_is_read_and_renamed() -> None:
-    original = _crf_bytes()
+    original = crf_bytes()
     num_attrs, off_attrs = struct.unpack_from("<I8xI", original, 24)
     names = read_cqdb(original, off_attrs)  # checks each name against crfsuite's own hash of it
     assert len(names) == num_attrs == 6335
@@ -38,7 +38,7 @@ def test_renamed_model_tags_bit_for_bit_as_pyvis() -> None:
     model = load_pyvi_model()
     names = {key: name.encode() for name, key in model.attributes.items()}
     original = pycrfsuite.Tagger()
-    original.open_inmemory(_crf_bytes())
+    original.open_inmemory(crf_bytes())
     segmenter = VietnameseSegmenter()
     items: list[list[tuple[bytes, ...]]] = []
     tag = segmenter._tag
@@ -66,3 +66,21 @@ def test_short_names_are_distinct() -> None:
 def test_not_a_model_is_refused() -> None:
     with pytest.raises(ModelFormatError):
         rekey_attributes(b"PK\x03\x04" + bytes(100))
+
+
+def test_pos_tags_are_pyvis_own() -> None:
+    from pyvi import ViPosTagger  # imports scikit-learn to unpickle its model: what pos_tagger.py avoids
+
+    from tasks.vi.pos_tagger import pos_tags
+
+    sentences = [
+        "Ông Phạm_Nhật_Vượng , chủ_tịch Tập_đoàn Vingroup , phát_biểu tại Hà_Nội ngày 12/3/2020 .",
+        "GDP quý I tăng 5,5 % … theo “ Tổng_cục Thống_kê ” ( GSO ) .",
+        "CÔNG_TY TNHH ABC và Coca-Cola ký hợp_đồng 1.500 tỷ đồng ...",
+        "Xin_chào",
+        "Hà_Nội - TP.HCM : 1.700 km !",
+    ]
+    for sentence in sentences:
+        words = sentence.split(" ")
+        assert pos_tags(words) == list(ViPosTagger.postagging_tokens(words)[1])
+    assert pos_tags([]) == []

@@ -1,9 +1,10 @@
 """Load the word-segmentation CRF and n-gram lexicon that pyvi ships, once per process.
 
-pyvi stores its CRF as a pickled sklearn_crfsuite.CRF whose state holds the python-crfsuite model
-file's bytes. Unpickling it the usual way imports scikit-learn (~1.5 s per worker) and writes a temp
-file; a restricted unpickler pulls out only the model bytes and opens them in memory instead, with
-its attributes renamed to 2 bytes each (tasks/vi/crfsuite_model.py).
+pyvi stores its CRFs (this one, and the POS tagger's: tasks/vi/pos_tagger.py) each as a pickled
+sklearn_crfsuite.CRF whose state holds the python-crfsuite model file's bytes. Unpickling it the usual
+way imports scikit-learn (~1.5 s per worker) and writes a temp file; a restricted unpickler pulls out
+only the model bytes and opens them in memory instead, with its attributes renamed to 2 bytes each
+(tasks/vi/crfsuite_model.py).
 """
 
 from __future__ import annotations
@@ -80,8 +81,9 @@ class _ModelUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unexpected global {module}.{name} in pyvi's model")
 
 
-def _crf_bytes() -> bytes:
-    with resources.files("pyvi").joinpath(_MODEL_FILE).open("rb") as fin:
+def crf_bytes(model_file: str = _MODEL_FILE) -> bytes:
+    """The python-crfsuite model file inside one of pyvi's pickled sklearn_crfsuite CRFs (`model_file`, under pyvi's package)."""
+    with resources.files("pyvi").joinpath(model_file).open("rb") as fin:
         crf = _ModelUnpickler(fin).load()
     return crf.modelfile.__dict__[_FILE_DATA_KEY]
 
@@ -104,7 +106,7 @@ def _ngrams() -> tuple[dict[str, int], frozenset[int], frozenset[int]]:
 @functools.lru_cache(maxsize=1)
 def load_pyvi_model() -> PyviModel:
     """pyvi's segmentation model, loaded on first use and shared by the whole process."""
-    model_bytes, attributes = rekey_attributes(_crf_bytes())
+    model_bytes, attributes = rekey_attributes(crf_bytes())
     tagger = pycrfsuite.Tagger()
     tagger.open_inmemory(model_bytes)
     return PyviModel(tagger, model_bytes, attributes, *_ngrams())
