@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pyvi import ViPosTagger
 from spacy.tokens import Doc, Span
 
 from tasks.entities.rules import (
@@ -50,6 +49,7 @@ from tasks.entities.rules import (
 )
 from tasks.entities.types import overlaps, whole_word
 from tasks.spacy.sentence_starts import doc_text
+from tasks.vi.pos_tagger import pos_tags
 
 _ACRONYM = re.compile(r"^[A-ZĐ][A-ZĐ&]{1,5}$")  # letters only: CO2, MP3, VJ2849 are codes
 _CAMEL = re.compile(r"^[A-Z][a-z]+(?:[A-Z][A-Za-z]*)+$")
@@ -325,7 +325,7 @@ def _words(text: str, sent: Span) -> list[Word]:
     tokens = [t for t in sent if not t.is_space]
     if not tokens:
         return []
-    _, tags = ViPosTagger.postagging(" ".join(t.text.replace(" ", "_") for t in tokens))
+    tags = pos_tags([t.text.replace(" ", "_") for t in tokens])
     if len(tags) != len(tokens):
         tags = [""] * len(tokens)
     groups: list[list[int]] = []
