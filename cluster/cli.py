@@ -209,7 +209,7 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     nlp = get_nlp(args.lang, spec)
     texts = read_lines(args.input)
     with _lines_out(args.output) as sink:
-        for text, result in zip(texts, annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size)):
+        for text, result in zip(texts, annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size, tokens_only=True)):
             if not isinstance(result, Annotated):
                 raise UsageError(f"tokenize failed on a line: {result.error_type}: {result.message}")
             sink.write(token_line(text, result) + "\n")

@@ -76,15 +76,20 @@ def annotate(
     max_length: int,
     batch_size: int,
     batch_chars: int = BATCH_CHARS,
+    tokens_only: bool = False,
 ) -> Iterator[Annotated | Failed]:
     """For each text in order, its annotated chunks (at most `max_length` characters each) or the failure that stopped it.
 
     Batches hold at most `batch_size` documents and `batch_chars` characters (a longer document goes alone),
-    so memory is bounded by the batch, not the number of documents.
+    so memory is bounded by the batch, not the number of documents. `tokens_only`: the tokenizer alone, no
+    component runs (no sentences, no entities), for a reader of the tokens only.
     """
     disable = unused_tok2vec(nlp)
     for batch in batches(range(len(texts)), lambda i: len(texts[i]), batch_chars, batch_size):
         prepared = _tokenize(nlp, [texts[i] for i in batch], [lines_are_sentences[i] for i in batch], max_length)
+        if tokens_only:
+            yield from (item if isinstance(item, Failed) else Annotated(item) for item in prepared)
+            continue
         flat = [doc for item in prepared if not isinstance(item, Failed) for _, doc in item]
         try:
             processed = iter(list(nlp.pipe(flat, disable=disable)))

@@ -14,6 +14,7 @@ from tasks.spacy.annotate import Annotated
 from tasks.spacy.sentence_starts import START
 
 _COLUMNS = [IDX, LENGTH, IS_SPACE, SENT_START]
+_TOKEN_COLUMNS = _COLUMNS[:3]
 _INNER_WHITESPACE = re.compile(r"[^\S\n]+")
 
 
@@ -53,11 +54,12 @@ def sentence_rows(doc_id: str, lang: str, text: str, annotated: Annotated) -> tu
 
 
 def token_line(text: str, annotated: Annotated) -> str:
-    """One document (`text`, annotated) as the `tokenize` command prints it: tokens split by one space, inner whitespace as `_`."""
+    """One document (`text`, its tokens: `annotate(..., tokens_only=True)` is enough) as the `tokenize` command prints it:
+    tokens split by one space, inner whitespace as `_`."""
     words: list[str] = []
     for offset, doc in annotated.chunks:
-        starts, ends, _ = _words(offset, doc)
-        words += map(text.__getitem__, map(slice, starts, ends))
+        columns = doc.to_array(_TOKEN_COLUMNS).tolist()  # IDX, LENGTH, IS_SPACE of each token
+        words += [text[offset + start : offset + start + length] for start, length, space in columns if not space]
     # No token holds a "\n" (whitespace tokens are left out, and no word crosses a line break): it can stand
     # between the tokens while the whitespace inside them becomes "_", in two passes over the whole line.
     return _INNER_WHITESPACE.sub("_", "\n".join(words)).replace("\n", " ")
