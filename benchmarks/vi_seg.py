@@ -12,7 +12,8 @@ are counted per sentence and attributed to the first fix (in FIXES order) whose 
 The whole-process rows time the command a user runs, `polycorpus tokenize --lang vi`, over a file of
 the UD sentences and the Vietnamese TED lines of EVAL/align, against a script that writes spaCy
 blank("vi")'s tokens of the same file the same way; each also runs over an empty file, and its
-median start-up is subtracted, so the rate is that of the work. Runs are interleaved, medians of wall time.
+median start-up is subtracted, so the rate is that of the work. Runs are interleaved, medians of wall time and
+of CPU time (the commands' own, which a machine shared with other jobs distorts less).
 
     PYTHONPATH=. .venv/bin/python benchmarks/vi_seg.py [--eval-dir ../shared/eval] [--runs 7] [--process-runs 5]
 """
@@ -23,6 +24,7 @@ import argparse
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -154,8 +156,14 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 """
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def whole_process(lines: list[str], runs: int) -> dict[str, dict[str, float]]:
-    """Wall seconds of each command over `lines` (one per line) and over an empty file, medians of interleaved runs."""
+    """Wall and CPU seconds of each command over `lines` (one per line) and over an empty file ("full", "start-up",
+    "cpu full", "cpu start-up"), medians of interleaved runs. CPU seconds are what a loaded machine distorts least."""
     polycorpus = str(Path(sys.executable).with_name("polycorpus"))
     with tempfile.TemporaryDirectory() as tmp:
         full, empty = Path(tmp, "lines.txt"), Path(tmp, "empty.txt")
@@ -165,13 +173,14 @@ def whole_process(lines: list[str], runs: int) -> dict[str, dict[str, float]]:
             "polycorpus tokenize --lang vi": lambda path: [polycorpus, "tokenize", "--lang", "vi", "--input", str(path), "--output", os.devnull],
             "spacy blank('vi')": lambda path: [sys.executable, "-c", _SPACY_SCRIPT, str(path), os.devnull],
         }
-        seconds: dict[str, dict[str, list[float]]] = {name: {"full": [], "start-up": []} for name in commands}
+        seconds: dict[str, dict[str, list[float]]] = {name: {"full": [], "start-up": [], "cpu full": [], "cpu start-up": []} for name in commands}
         for _ in range(runs):
             for name, command in commands.items():
                 for kind, path in (("full", full), ("start-up", empty)):
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), _children_cpu()
                     subprocess.run(command(path), check=True, stdout=subprocess.DEVNULL)
                     seconds[name][kind].append(time.perf_counter() - started)
+                    seconds[name][f"cpu {kind}"].append(_children_cpu() - cpu)
     return {name: {kind: statistics.median(values) for kind, values in kinds.items()} for name, kinds in seconds.items()}
 
 
@@ -251,12 +260,23 @@ def main() -> None:
         for timing in process.values():
             timing["work"] = timing["full"] - timing["start-up"]
             timing["syllables_per_second"] = process_syllables / timing["work"]
-        baseline = process["spacy blank('vi')"]["syllables_per_second"]
+            timing["cpu work"] = timing["cpu full"] - timing["cpu start-up"]
+            timing["syllables_per_cpu_second"] = process_syllables / timing["cpu work"]
+        baseline = process["spacy blank('vi')"]
         print(f"\nwhole process over {len(lines)} lines (UD VTB + TED vi), {process_syllables} syllables; median of {args.process_runs} interleaved runs")
-        print(f"{'command':32} {'wall s':>7} {'start-up s':>11} {'work s':>7} {'syll/s':>9} {'vs spaCy':>9}")
-        for name, timing in process.items():
-            ratio = timing["syllables_per_second"] / baseline
-            print(f"{name:32} {timing['full']:7.2f} {timing['start-up']:11.2f} {timing['work']:7.2f} {timing['syllables_per_second']:9.0f} {ratio:8.2f}x")
+        print(
+            f"{'command':32} {'wall s':>7} {'start-up s':>11} {'work s':>7} {'syll/s':>9} {'vs spaCy':>9} {'CPU work s':>11} {'syll/CPU s':>11} {'vs spaCy':>9}"
+        )
+        for name, t in process.items():
+            ratio, cpu_ratio = (
+                t["syllables_per_second"] / baseline["syllables_per_second"],
+                t["syllables_per_cpu_second"] / baseline["syllables_per_cpu_second"],
+            )
+            print(
+                f"{name:32} {t['full']:7.2f} {t['start-up']:11.2f} {t['work']:7.2f} {t['syllables_per_second']:9.0f} {ratio:8.2f}x "
+                f"{t['cpu work']:11.2f} {t['syllables_per_cpu_second']:11.0f} {cpu_ratio:8.2f}x"
+            )
+        print(f"load average {os.getloadavg()[0]:.2f}: wall times on a loaded machine mean little, CPU times less so")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     result = {
