@@ -133,6 +133,8 @@ def test_vietnamese_titles_things_and_places_are_not_persons_and_letters_are_not
     assert spans("Họ cắm trại ở Silver Lakes, gần Northern Ridges, rồi đọc The Lonely Meadow.", "vi") == set()
     assert spans("Bệnh nhân A đau hơn bệnh nhân B. Bác sĩ Q luôn đeo nơ.", "vi") == set()
     assert ("Dorian Vasquez", "PERSON") in spans("Hôm qua Dorian Vasquez kể chuyện về nghề.", "vi")
+    named = spans("Chị điều hành một tổ chức từ thiện tên là Lantern Bridge. Cái máy này gọi là GlowPen.", "vi")
+    assert named == {("Lantern Bridge", "ORG")}
 
 
 def test_names_with_inner_punctuation_are_found_whole_in_vietnamese() -> None:

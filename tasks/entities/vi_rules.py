@@ -14,7 +14,8 @@ giới (WHO)"), or the same word typed ORG elsewhere in the document. A sentence
 never makes a PERSON, and neither does a name that is a whole quotation (a title), that follows a noun of
 works, events and things ("vụ nổ Big Bang", "định luật Moore") or a locative ("ở", "tại"), or that opens
 with an English function word ("The Starry Night"). A lone letter after a person cue ("bệnh nhân A") is
-no initial.
+no initial. After a naming phrase ("tên là", "gọi là") the noun it names types the name ("một tổ chức
+tên là X": ORG; "cái này gọi là X": nothing).
 
 Organizations named with a head word (`org_heads` in entity_cues.json, from the laws that name
 Vietnamese bodies: "Bộ", "Sở", "UBND", "Bệnh viện", "Trường Đại học", "Tòa án", "Đài", ...) are found
@@ -113,6 +114,7 @@ class ViEntities:
         self.auxiliaries = cue("vi", "agent_auxiliaries")
         self.thing_nouns = sorted(cue("vi", "thing_nouns"), key=len, reverse=True)
         self.locatives = cue("vi", "locative_words")
+        self.naming = sorted(cue("vi", "naming_words"), key=len, reverse=True)
         self.function_words = cue("en", "not_names")
 
     def __call__(self, doc: Doc) -> Doc:
@@ -190,6 +192,11 @@ class ViEntities:
         text = " ".join(w.text for w in words[a:b])
         if text in self.places or text in self.not_entities:
             return []
+        named = None if lead_cue else self._named_as(words, a)
+        if named == "ORG":
+            return [_mention(words, a, b, "ORG", "rule", 0.8, PRIORITY_CUE)]  # "một tổ chức phi lợi nhuận tên là Robin Hood"
+        if named == "thing":
+            return []  # "cái này gọi là EyeWriter"
         if not lead_cue and (_quoted(words, a, b) or _ends_with(before, self.thing_nouns)) and not _ends_with(before, self.org_nouns):
             return []  # a title, a work, an event or a thing named after someone: "“The Abyss”", "vụ nổ Big Bang", "định luật Moore"
         n_syllables = len(text.split())
@@ -223,6 +230,26 @@ class ViEntities:
                 proper = all(w.tag == "Np" for w in words[a:b])
                 return [_mention(words, a, b, "PERSON", "rule", 0.7 if proper or not sent_start else 0.6, PRIORITY_GUESS)]
         return self._org_guess(words, a, b, text)
+
+    def _named_as(self, words: list[Word], a: int) -> str | None:
+        """What a naming phrase before position a names: "ORG" ("tổ chức ... tên là"), "thing" ("cái này gọi là"), or None.
+
+        The named noun is the last one before the phrase, past up to three modifiers ("phi lợi nhuận", "này").
+        """
+        before = " ".join(w.text for w in words[max(0, a - 10) : a]).lower()
+        phrase = next((p for p in self.naming if before == p or before.endswith(" " + p)), None)
+        if phrase is None:
+            return None
+        head = before[: len(before) - len(phrase)].split()
+        for cut in range(min(4, len(head))):
+            noun = " ".join(head[: len(head) - cut])
+            if _ends_with(noun, self.org_nouns):
+                return "ORG"
+            if _ends_with(noun, self.titles) or _ends_with(noun, self.roles):
+                return None
+            if _ends_with(noun, self.thing_nouns):
+                return "thing"
+        return None
 
     def _org_guess(self, words: list[Word], a: int, b: int, text: str) -> list[Mention]:
         """ORG from the shape of a run with no person evidence: English organization words, CamelCase, an acronym doing something."""
