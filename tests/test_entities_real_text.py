@@ -135,6 +135,7 @@ def test_vietnamese_titles_things_and_places_are_not_persons_and_letters_are_not
     assert ("Dorian Vasquez", "PERSON") in spans("Hôm qua Dorian Vasquez kể chuyện về nghề.", "vi")
     named = spans("Chị điều hành một tổ chức từ thiện tên là Lantern Bridge. Cái máy này gọi là GlowPen.", "vi")
     assert named == {("Lantern Bridge", "ORG")}
+    assert spans("Quán có WiFi miễn phí và một trang Wiki riêng.", "vi") == set()  # technologies, not names
 
 
 def test_names_with_inner_punctuation_are_found_whole_in_vietnamese() -> None:
