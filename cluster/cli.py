@@ -137,6 +137,8 @@ def _run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.scheduler_file:
         cluster["scheduler_file"] = args.scheduler_file
         cluster.setdefault("type", "address")
+    if args.start_timeout:
+        cluster["start_timeout"] = args.start_timeout
     overrides: dict[str, Any] = {"cluster": cluster} if cluster else {}
     if args.hard_wrapped:
         overrides["run"] = {"hard_wrapped": True}
@@ -341,6 +343,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="worker processes, one core each (default: one per core for local)")
     p.add_argument("--scheduler-address", metavar="ADDR", help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --cluster address)")
     p.add_argument("--scheduler-file", metavar="F", help="scheduler file of a running Dask scheduler (implies --cluster address)")
+    p.add_argument("--start-timeout", metavar="T", help="slurm, kubernetes: give up when no worker has joined after T, e.g. 30m (default: the config's, 1h)")
     p.add_argument(
         "--hard-wrapped",
         action="store_true",
@@ -389,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (implies --cluster local unless the config says otherwise)")
     p.add_argument("--scheduler-address", metavar="ADDR", help="address of a running Dask scheduler (implies --cluster address)")
     p.add_argument("--scheduler-file", metavar="F", help="scheduler file of a running Dask scheduler (implies --cluster address)")
+    p.add_argument("--start-timeout", metavar="T", help="slurm, kubernetes: give up when no worker has joined after T, e.g. 30m (default: the config's, 1h)")
     p.set_defaults(func=cmd_ingest, tasks=None, hard_wrapped=False)
 
     p = _command(

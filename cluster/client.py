@@ -57,6 +57,10 @@ class MissingExtra(ConfigError):
     """A cluster type needs an optional dependency that is not installed; the message names the extra."""
 
 
+class NoWorkerJoined(TimeoutError):
+    """No worker of a slurm or kubernetes cluster joined within `cluster.start_timeout`; the message says what to check."""
+
+
 def _require(module: str, extra: str) -> Any:
     try:
         return importlib.import_module(module)
@@ -349,7 +353,7 @@ def _kubernetes_client(cfg: ClusterConfig, stack: contextlib.ExitStack) -> Any:
 
     credentials = kubernetes_credentials(cfg)
     resources = kubernetes_resources(cfg, credentials)
-    address = stack.enter_context(scheduler_address(resources, cfg.kubernetes.namespace, KUBERNETES_SCHEDULER_PORT))
+    address = stack.enter_context(scheduler_address(resources, cfg.kubernetes.namespace, KUBERNETES_SCHEDULER_PORT, _start_timeout(cfg)))
     _log_size(cfg)
     if credentials:
         return Client(f"tls://{address}", timeout="30s", security=mutual_tls(credentials["ca.pem"], credentials["cert.pem"], credentials["key.pem"]))
@@ -372,6 +376,30 @@ def _log_size(cfg: ClusterConfig) -> None:
         log.info("asked for %d workers; shards wait in the scheduler until they join", cfg.n_workers)
 
 
+def _start_timeout(cfg: ClusterConfig) -> float | None:
+    """`cluster.start_timeout` in seconds; None to wait as long as it takes."""
+    from dask.utils import parse_timedelta
+
+    return None if cfg.start_timeout is None else parse_timedelta(cfg.start_timeout)
+
+
+def _wait_for_a_worker(client: Any, cfg: ClusterConfig) -> None:
+    """Raise NoWorkerJoined when no worker of the slurm or kubernetes cluster joins within `cluster.start_timeout`
+    (none is awaited for an adaptive minimum of 0: workers come with the shards)."""
+    timeout = _start_timeout(cfg)
+    if timeout is None or (cfg.adaptive.enabled and cfg.adaptive.minimum == 0):
+        return
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        where = (
+            "`squeue --me` shows why the worker jobs wait (partition, account, size, a drained node)"
+            if cfg.type == "slurm"
+            else f"`kubectl get pods -l dask.org/cluster-name={cfg.kubernetes.name}` shows why the worker pods wait"
+        )
+        raise NoWorkerJoined(f"no {cfg.type} worker joined within {cfg.start_timeout} (cluster.start_timeout, --start-timeout): {where}") from None
+
+
 def _prepare(client: Any, cfg: ClusterConfig) -> None:
     client.register_plugin(WorkerSetup(cfg.storage_options), name=_PLUGIN)
     for name in FORWARDED_LOGGERS:
@@ -392,7 +420,8 @@ def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Ite
     `credentials_dir`: where a slurm cluster writes its temporary TLS files, in a private folder of
     its own removed when the cluster stops (default: the current folder, which compute nodes usually
     share). Raises MissingExtra when the cluster type's extra is not installed, ConfigError for an
-    unknown type or a TLS scheduler without certificates.
+    unknown type or a TLS scheduler without certificates, NoWorkerJoined (a TimeoutError) when a slurm or
+    kubernetes cluster has no worker after `cluster.start_timeout`.
     """
     from distributed import Client
 
@@ -431,6 +460,8 @@ def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Ite
             client = Client(cluster)  # with the cluster's own security
         try:
             _prepare(client, cfg)
+            if kind != "local":
+                _wait_for_a_worker(client, cfg)
             yield DaskExecutor(client)
         finally:
             client.close()

@@ -124,6 +124,7 @@ class ClusterConfig(_Section):
     scheduler_address: str | None
     scheduler_file: str | None
     dashboard_address: str | None
+    start_timeout: str | int | None
     storage_options: dict[str, Any]
     adaptive: AdaptiveConfig
     slurm: SlurmConfig
@@ -416,16 +417,15 @@ def _check_cluster(cluster: ClusterConfig) -> None:
         from dask.utils import parse_bytes, parse_timedelta
 
         settings, keys = sections[kind]
-        for key in keys:
-            value = getattr(settings, key)
+        values = [(f"cluster.{kind}.{key}", settings, key) for key in keys] + [("cluster.start_timeout", cluster, "start_timeout")]
+        for where, owner, key in values:
+            value = getattr(owner, key)
             parse = parse_bytes if key == "memory" else parse_timedelta
             try:
                 if value is not None:
                     parse(value)
             except (ValueError, TypeError, KeyError):
-                raise ConfigError(
-                    f"cluster.{kind}.{key}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}"
-                ) from None
+                raise ConfigError(f"{where}: cannot read {value!r} as a {'size (4GiB)' if key == 'memory' else 'duration (55m, 1h, 300s)'}") from None
     if isinstance(cluster.tls, TLSConfig):
         given = {key: getattr(cluster.tls, key) for key in ("ca_file", "cert_file", "key_file")}
         if any(given.values()) and not all(given.values()):

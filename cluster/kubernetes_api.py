@@ -13,18 +13,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-# How long the scheduler pod may take to be ready: image pulls and pod scheduling count.
-SCHEDULER_READY_TIMEOUT = 600.0
-
 
 @contextlib.contextmanager
-def scheduler_address(resources: list[dict[str, Any]], namespace: str | None, port: int, timeout: float = SCHEDULER_READY_TIMEOUT) -> Iterator[str]:
+def scheduler_address(resources: list[dict[str, Any]], namespace: str | None, port: int, timeout: float | None) -> Iterator[str]:
     """Create `resources` (one DaskCluster and what goes with it) in `namespace` (None: the kubeconfig's), wait until the
     DaskCluster's scheduler pod is ready and yield the scheduler's "host:port": its Service's name when this process runs
     inside the cluster, else a port forward on 127.0.0.1.
 
     Everything created is deleted on exit, and owned by the DaskCluster, so that Kubernetes deletes it with the cluster if
-    this process dies first. Raises TimeoutError when the scheduler pod is not ready after `timeout` seconds, and kr8s's
+    this process dies first. Raises TimeoutError when the scheduler pod is not ready after `timeout` seconds (None: wait
+    as long as it takes; image pulls and pod scheduling count), and kr8s's
     errors when the API refuses a resource (no operator installed, no permission).
     """
     import kr8s
@@ -56,16 +54,16 @@ def _delete(item: Any, missing: type[Exception]) -> None:
         item.delete()
 
 
-def _wait_for_scheduler(api: Any, cluster: str, namespace: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+def _wait_for_scheduler(api: Any, cluster: str, namespace: str, timeout: float | None) -> None:
+    deadline = None if timeout is None else time.monotonic() + timeout
     selector = {"dask.org/cluster-name": cluster, "dask.org/component": "scheduler"}
-    while time.monotonic() < deadline:
+    while deadline is None or time.monotonic() < deadline:
         if any(pod.ready() for pod in api.get("pods", namespace=namespace, label_selector=selector)):
             return
         time.sleep(1)
     raise TimeoutError(
-        f"the scheduler pod of DaskCluster {cluster} in namespace {namespace} was not ready after {timeout:.0f} s; "
-        f"see kubectl describe pods -n {namespace} -l dask.org/cluster-name={cluster}"
+        f"the scheduler pod of DaskCluster {cluster} in namespace {namespace} was not ready after {timeout:.0f} s "
+        f"(cluster.start_timeout, --start-timeout); see kubectl describe pods -n {namespace} -l dask.org/cluster-name={cluster}"
     )
 
 

@@ -38,7 +38,7 @@ def _pods_here(folder: Path, seen: dict) -> Iterator:
     """Stands in for `kubernetes_api.scheduler_address`: starts what the operator would, from the same resources."""
 
     @contextlib.contextmanager
-    def scheduler_address(resources: list[dict], namespace: str | None, port: int) -> Iterator[str]:
+    def scheduler_address(resources: list[dict], namespace: str | None, port: int, timeout: float | None) -> Iterator[str]:
         by_kind = seen["resources"] = {resource["kind"]: resource for resource in resources}
         mount = folder / "secret"  # the Secret as the pods see it, files of mode 0600 here
         mount.mkdir(mode=0o700)

@@ -95,6 +95,17 @@ def test_run_on_slurm_submits_worker_jobs_with_tls(slurm: None, corpus: dict[str
         time.sleep(1)
 
 
+def test_run_on_slurm_gives_up_when_no_worker_job_can_start(slurm: None, corpus: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = tmp_path / "slurm.yaml"
+    slurm = {"cores": 1, "memory": "1GiB", "walltime": "00:10:00", "interface": "lo", "job_extra_directives": ["--begin=now+1hour"]}
+    config.write_text(yaml.safe_dump({"cluster": {"type": "slurm", "n_workers": 1, "slurm": slurm}}), encoding="utf-8")
+    out = tmp_path / "out"
+    assert polycorpus("run", corpus["docs"], out, "--tasks", "tokenize", "--config", config, "--start-timeout", "5s") == 2
+    [message] = capsys.readouterr().err.strip().splitlines()[-1:]
+    assert message.startswith("polycorpus run: error: no slurm worker joined within 5s (cluster.start_timeout, --start-timeout): `squeue --me`")
+    assert not list((out / "_manifest").glob("*.json")), "no shard ran"
+
+
 def test_shipped_sbatch_template_runs_with_tls(slurm: None, corpus: dict[str, Path], tmp_path: Path) -> None:
     out, rundir = tmp_path / "out", tmp_path / "rundir"
     template = str(resources.files("cluster").joinpath("templates", "slurm.sbatch"))
