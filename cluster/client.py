@@ -400,6 +400,20 @@ def _wait_for_a_worker(client: Any, cfg: ClusterConfig) -> None:
         raise NoWorkerJoined(f"no {cfg.type} worker joined within {cfg.start_timeout} (cluster.start_timeout, --start-timeout): {where}") from None
 
 
+def close_cluster(cluster: Any, timeout: float = 60.0) -> None:
+    """Close a cluster polycorpus started, after the run's results are written, waiting at most `timeout` seconds.
+
+    A nanny gives its worker process 4 s to stop, then kills it; when the kill outlasts the nanny's close deadline
+    (a loaded machine), or the whole close outlasts `timeout`, distributed raises `TimeoutError`. That is not a
+    failure of the run: every shard's rows and manifest are already written. It becomes one warning instead of
+    turning a finished run into an error (before, the CLI printed an empty "error:" line and exited 2).
+    """
+    try:
+        cluster.close(timeout=timeout)
+    except TimeoutError:
+        log.warning("the cluster's worker processes were slow to stop and were killed; the run's results are complete")
+
+
 def _prepare(client: Any, cfg: ClusterConfig) -> None:
     client.register_plugin(WorkerSetup(cfg.storage_options), name=_PLUGIN)
     for name in FORWARDED_LOGGERS:
@@ -456,7 +470,7 @@ def open_executor(cfg: ClusterConfig, credentials_dir: str | None = None) -> Ite
                 _size(cluster, cfg)
             else:
                 raise ConfigError(f"cluster.type {kind!r} is not one of {', '.join(CLUSTER_TYPES)}")
-            stack.callback(cluster.close)  # before the credentials folder is removed
+            stack.callback(close_cluster, cluster)  # before the credentials folder is removed
             client = Client(cluster)  # with the cluster's own security
         try:
             _prepare(client, cfg)
