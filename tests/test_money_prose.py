@@ -414,3 +414,11 @@ def test_every_group_separator_of_the_data_groups_thousands() -> None:
 )
 def test_edges_of_the_text_and_of_the_digits(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
     assert found(text, lang) == expected
+
+
+def test_bang_is_pounds_only_after_a_magnitude_word_and_a_mention_may_end_the_text() -> None:
+    # Vietnamese "bảng" is also a board: "3 bảng" in a classroom is no money, "2 triệu bảng" is
+    assert found("Phòng học có 3 bảng.", "vi") == []
+    assert found("Anh ấy nợ 2 triệu bảng.", "vi") == [("2 triệu bảng", "2000000", "GBP")]
+    [mention] = find_money("Paid $5", "en")
+    assert (mention.start, mention.end) == (5, 7)
