@@ -208,7 +208,7 @@ def _child(way: Callable, args: tuple, queue: Any) -> None:
         queue.put(exc)
 
 
-def in_fresh_process(way: Callable, *args: Any) -> tuple[float, float, float]:
+def in_fresh_process(way: Callable, *args: Any) -> Any:
     """Run `way(*args)` in a new spawned process (cold caches, models loaded there) and return its result."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()

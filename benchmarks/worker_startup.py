@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import resource
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+
+from benchmarks.scaling import in_fresh_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,8 +31,8 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _phases(tasks: list[str], langs: list[str], queue: Any) -> None:
-    """In a fresh process: the phases of a worker's start, as {phase: (cpu s, wall s)}, put on `queue`."""
+def _phases(tasks: list[str], langs: list[str]) -> dict[str, tuple[float, float]]:
+    """In a fresh process: the phases of a worker's start, as {phase: (cpu s, wall s)}."""
     times: dict[str, tuple[float, float]] = {}
     cpu, wall = _cpu(), time.perf_counter()
 
@@ -63,17 +63,6 @@ def _phases(tasks: list[str], langs: list[str], queue: Any) -> None:
     for lang in langs:
         get_nlp(lang, language_spec(specs, lang), components)
         phase(f"pipeline {lang}")
-    queue.put(times)
-
-
-def measure(tasks: list[str], langs: list[str]) -> dict[str, tuple[float, float]]:
-    """One fresh process's phases."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_phases, args=(tasks, langs, queue))
-    process.start()
-    times = queue.get()
-    process.join()
     return times
 
 
@@ -86,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     tasks = [t for t in args.tasks.split(",") if t]
     langs = [lang for lang in args.langs.split(",") if lang]
-    runs = [measure(tasks, langs) for _ in range(args.runs)]
+    runs = [in_fresh_process(_phases, tasks, langs) for _ in range(args.runs)]
     load = os.getloadavg()[0]
     print(f"tasks {','.join(tasks)}, languages {','.join(langs)}; {args.runs} fresh processes; load average {load:.2f} after the runs")
     print(f"{'phase':40}{'CPU s':>8}{'wall s':>8}")

@@ -66,15 +66,21 @@ LONE = (
 PAIRS = {(f"{name}-en", f"{name}-fr") for name in ARTICLES}
 
 
-def write_corpus(folder: Path) -> Path:
-    """The articles as JSONL without group ids, shuffled, ingested into shards of about two documents; returns DOCS."""
-    records = [{"doc_id": f"{name}-{lang}", "lang": lang, "text": text} for name, texts in ARTICLES.items() for lang, text in zip(("en", "fr"), texts)]
+def write_corpus(folder: Path, grouped: bool = False) -> Path:
+    """The articles as JSONL, shuffled, ingested into shards of about two documents; returns DOCS.
+
+    Without group ids by default; `grouped` gives each article its group_id (the reference docalign's pairs should match).
+    """
+    groups = {name: ({"group_id": name} if grouped else {}) for name in ARTICLES}
+    records = [
+        {"doc_id": f"{name}-{lang}", **groups[name], "lang": lang, "text": text} for name, texts in ARTICLES.items() for lang, text in zip(("en", "fr"), texts)
+    ]
     records.append({"doc_id": "lone-en", "lang": "en", "text": LONE[1]})
     random.Random(3).shuffle(records)
-    src = folder / "corpus.jsonl"
+    src, out = (folder / "grouped.jsonl", folder / "grouped") if grouped else (folder / "corpus.jsonl", folder / "in")
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    assert polycorpus("ingest", src, folder / "in", "--shard-size", "0.0005") == 0
-    return folder / "in" / "documents"
+    assert polycorpus("ingest", src, out, "--shard-size", "0.0005") == 0
+    return out / "documents"
 
 
 def found_pairs(out: Path) -> set[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,7 +10,7 @@ import pytest
 
 from tasks.entities.pairs import pair_groups
 from tests.conftest import polycorpus, read_dir
-from tests.test_docalign import ARTICLES, LONE, PAIRS, write_corpus
+from tests.test_docalign import PAIRS, write_corpus
 
 
 def rows(out: Path, table: str) -> list[dict]:
@@ -19,25 +18,10 @@ def rows(out: Path, table: str) -> list[dict]:
     return sorted(json.dumps({k: v for k, v in r.items() if k != "group_id"}, sort_keys=True, default=str) for r in read_dir(out / table).to_pylist())
 
 
-def write_grouped(folder: Path) -> Path:
-    """The same articles with a group_id per article (translations in one shard): the reference."""
-    records = [
-        {"doc_id": f"{name}-{lang}", "group_id": name, "lang": lang, "text": text}
-        for name, texts in ARTICLES.items()
-        for lang, text in zip(("en", "fr"), texts)
-    ]
-    records.append({"doc_id": "lone-en", "lang": "en", "text": LONE[1]})
-    random.Random(3).shuffle(records)
-    src = folder / "grouped.jsonl"
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    assert polycorpus("ingest", src, folder / "grouped", "--shard-size", "0.0005") == 0
-    return folder / "grouped" / "documents"
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("link_pairs")
-    docs, grouped = write_corpus(work), write_grouped(work)
+    docs, grouped = write_corpus(work), write_corpus(work, grouped=True)
     out = {"sync": work / "sync", "local": work / "local", "grouped": work / "grouped-out"}
     assert polycorpus("run", docs, out["sync"], "--tasks", "entities,docalign", "--cluster", "sync") == 0
     assert polycorpus("run", docs, out["local"], "--tasks", "entities,docalign", "--workers", "2") == 0
