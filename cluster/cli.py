@@ -496,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not isinstance(exc, _user_errors()):
             raise
-        print(f"polycorpus {args.command}: error: {exc or type(exc).__name__}", file=sys.stderr)
+        print(f"polycorpus {args.command}: error: {str(exc) or type(exc).__name__}", file=sys.stderr)
         return 2
 
 
