@@ -42,6 +42,7 @@ from tasks.registry import registered, resolve
 from tasks.shard import TaskRun
 
 log = logging.getLogger(__name__)
+WORK_DIR = "_work"  # OUT/_work/<table>/: a corpus step's intermediate files while it runs
 CORPUS_FILE = "part-00000.parquet"  # a corpus step's saved table: OUT/<table>/part-00000.parquet, meta in OUT/<table>/_<table>.json
 
 
@@ -226,8 +227,10 @@ def _corpus_value(
     """The task's corpus-step value: reused from OUT/<table>/ while the task's hash (on the configured languages) holds, else computed over every shard and saved.
 
     Map: the step's map runs where each shard is read; the step's own orchestration runs through the
-    executor. The saved table's digest goes into its meta and `values`. An exception is returned, not
-    raised: every shard of the phase fails with it and the other tables stay.
+    executor. Both may write intermediate files to OUT/_work/<table>/ (the shards' `workspace`), which is
+    removed (with OUT/_work/) when the step ends, however it ends. The saved table's digest goes into its
+    meta and `values`. An exception is returned, not raised: every shard of the phase fails with it and
+    the other tables stay.
     """
     step = task.corpus
     meta_file = f"_{step.table}.json"
@@ -238,11 +241,15 @@ def _corpus_value(
             values[task.name] = meta["digest"]
             return step.load(out.read_table(step.table, CORPUS_FILE), meta)
     options = config.task_options(task.name)
+    out.remove(WORK_DIR, step.table)  # a killed run's intermediate files
+    workspace = f"{out.url.rstrip('/')}/{WORK_DIR}/{step.table}"
     try:
-        mapped = executor.map(corpus_map, [replace(job, runs=(TaskRun(task, options),)) for job in every_shard])
+        mapped = executor.map(corpus_map, [replace(job, runs=(TaskRun(task, options),), workspace=workspace) for job in every_shard])
         value = step.run(executor, mapped, options)
     except Exception as exc:  # reported on every shard of the phase
         return exc
+    finally:
+        out.remove(WORK_DIR)  # corpus steps run one at a time
     table, meta = step.save(value)
     out.write_table(step.table, table, step.table, CORPUS_FILE, schema=task.schema(step.table))
     values[task.name] = table_digest(table)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyarrow as pa
@@ -36,7 +36,8 @@ class ShardJob:
     `runs` are the tasks to do (with options; corpus values are passed separately, scattered once, or cut
     by shard: `corpus` holds (task name, this shard's part of its corpus value));
     `already_done` the tasks whose outputs the shard keeps from earlier phases or runs; `hashes` decide each task's
-    hash in the manifest, `config_hash` is recorded beside them.
+    hash in the manifest, `config_hash` is recorded beside them; `workspace` is the URL of the corpus step's
+    folder for intermediate files while its map runs (`ShardData.workspace`).
     """
 
     docs_url: str
@@ -49,6 +50,7 @@ class ShardJob:
     hashes: TaskHashes
     batch_size: int
     corpus: tuple[tuple[str, Any], ...] = ()
+    workspace: str | None = None
 
     @property
     def todo(self) -> tuple[str, ...]:
@@ -107,9 +109,9 @@ def _partner_rows(table: pa.Table, doc_ids: set[str]) -> pa.Table:
 
 
 def corpus_map(job: ShardJob) -> Any:
-    """The corpus-step map of the job's one task over its shard (read here, on the worker)."""
+    """The corpus-step map of the job's one task over its shard (read here, on the worker), with the step's workspace."""
     (run,) = job.runs
-    return run.task.corpus.map(load_shard(job), run.options)
+    return run.task.corpus.map(replace(load_shard(job), workspace=job.workspace), run.options)
 
 
 def run_job(job: ShardJob, corpus: dict[str, Any] | None = None) -> JobResult:

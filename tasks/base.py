@@ -51,11 +51,14 @@ class ShardData:
     the task's `reads`, this shard's part of that table as written by a required task (for a table in
     its `partners`, with the rows of the partner documents in other shards; under "documents", when
     `partners` names it, the documents-table rows of those partners, in the order of their shards).
+    `workspace` is the URL of a folder where a corpus step's map and orchestration may write intermediate
+    files (OUT/_work/<table>/, emptied before and removed after the step); None outside a corpus step's map.
     """
 
     shard: str
     documents: list[dict]
     inputs: Mapping[str, pa.Table] = field(default_factory=dict)
+    workspace: str | None = None
 
 
 class ShardStep(Protocol):

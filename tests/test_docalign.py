@@ -117,14 +117,15 @@ def test_align_aligns_the_found_pairs(docs: Path, tmp_path: Path) -> None:
     assert metro == [([0], [0]), ([1], [1]), ([2], [2])]
 
 
-def _shard(name: str, docs: list[tuple[str, str, str, str | None]]) -> ShardData:
-    return ShardData(name, [{"doc_id": d, "group_id": g, "lang": lang, "title": None, "text": t, "source": None, "meta": None} for d, lang, t, g in docs])
+def _shard(name: str, docs: list[tuple[str, str, str, str | None]], workspace: Path) -> ShardData:
+    rows = [{"doc_id": d, "group_id": g, "lang": lang, "title": None, "text": t, "source": None, "meta": None} for d, lang, t, g in docs]
+    return ShardData(name, rows, workspace=str(workspace))
 
 
-def test_grouped_and_empty_documents_never_pair_and_one_language_is_a_note() -> None:
+def test_grouped_and_empty_documents_never_pair_and_one_language_is_a_note(tmp_path: Path) -> None:
     options = DocalignOptions(rescore=False)
     metro_en, metro_fr = ARTICLES["metro"]
-    shard = _shard("a", [("en", "en", metro_en, None), ("fr", "fr", metro_fr, "g1"), ("empty", "fr", "  \n", None)])
+    shard = _shard("a", [("en", "en", metro_en, None), ("fr", "fr", metro_fr, "g1"), ("empty", "fr", "  \n", None)], tmp_path)
     found = pair_documents(InProcess(), [shard_anchors(shard, options)], options)
     assert found.pairs.num_rows == 0
     assert found.meta["documents"] == {"en": 1} and "no other language" in found.meta["notes"][0]
@@ -136,3 +137,14 @@ def test_anchors_survive_translation() -> None:
     en, fr = (text_anchors(t) for t in ARTICLES["coders"])
     assert {"name:Okafor", "date:2025-03-14", "num:25000", "num:187", "url:https://codecup.example.org"} <= en & fr
     assert "name:The" not in en and "name:She" not in en  # sentence openers are not names
+
+
+def test_many_small_partitions_give_the_pairs_of_one_and_leave_no_intermediate_files(docs: Path, tmp_path: Path) -> None:
+    whole, small = tmp_path / "whole.yaml", tmp_path / "small.yaml"
+    whole.write_text("docalign: {buckets: 1}\n", encoding="utf-8")
+    small.write_text("docalign: {bucket_postings: 5, partition_pairs: 3, assign_memory: 16MB}\n", encoding="utf-8")
+    for name, config in (("whole", whole), ("small", small)):
+        assert polycorpus("run", docs, tmp_path / name, "--tasks", "docalign", "--cluster", "sync", "--config", str(config)) == 0
+        assert not (tmp_path / name / "_work").exists()
+    assert read_dir(tmp_path / "small" / "document_pairs").to_pylist() == read_dir(tmp_path / "whole" / "document_pairs").to_pylist()
+    assert read_dir(tmp_path / "small" / "document_pairs").num_rows == len(PAIRS)

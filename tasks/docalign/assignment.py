@@ -7,42 +7,84 @@ its similarity minus the mean of both documents' background (the mean similarity
 `neighbours` best other candidates), the hubness correction CSLS of Conneau et al. 2018 ("Word
 Translation Without Parallel Data"): long documents on a common topic resemble many documents, so only
 a similarity well above a document's background makes a translation.
+
+The candidates are never held whole: DuckDB ranks each document's best candidates and sorts the
+candidates by similarity out of core (under `memory_limit`, spilling to `temp_directory`), and the
+greedy pass reads that order as a stream, keeping only the set of documents already taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
-from tasks.docalign.scoring import Scored
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+SCORED = pa.schema(
+    [
+        ("score", pa.float64()),
+        ("src_doc_id", pa.string()),
+        ("tgt_doc_id", pa.string()),
+        ("src_lang", pa.string()),
+        ("tgt_lang", pa.string()),
+        ("src_len", pa.int64()),
+        ("tgt_len", pa.int64()),
+    ]
+)
+Kept = tuple[float, str, str, str, str, int, int]  # (margin, src_doc_id, tgt_doc_id, src_lang, tgt_lang, src_len, tgt_len)
+BATCH = 4096  # rows of the sorted stream read at a time
+FLUSH = "8MB"  # DuckDB gives its allocator's free memory back to the system after a query that used more than this
+ORDERED = """
+WITH sides AS (
+    SELECT src_doc_id AS doc, tgt_lang AS lang, score, tgt_doc_id AS partner FROM scored
+    UNION ALL SELECT tgt_doc_id, src_lang, score, src_doc_id FROM scored
+), ranked AS (
+    SELECT doc, lang, score, partner, row_number() OVER (PARTITION BY doc, lang ORDER BY score DESC, partner) AS rank FROM sides
+), tops AS (
+    SELECT doc, lang, list(score ORDER BY rank) AS scores, list(partner ORDER BY rank) AS partners FROM ranked WHERE rank <= $top GROUP BY doc, lang
+)
+SELECT c.score, c.src_doc_id, c.tgt_doc_id, c.src_lang, c.tgt_lang, c.src_len, c.tgt_len, s.scores, s.partners, t.scores, t.partners
+FROM scored c
+JOIN tops s ON s.doc = c.src_doc_id AND s.lang = c.tgt_lang
+JOIN tops t ON t.doc = c.tgt_doc_id AND t.lang = c.src_lang
+WHERE c.score >= $min_score
+ORDER BY c.score DESC, c.src_doc_id, c.tgt_doc_id
+"""
 
 
-def assign(scored: Iterable[Scored], min_score: float, neighbours: int) -> list[Scored]:
-    """The pairs kept, with their margin as score: most similar first (ties by doc ids), each document once per other language.
+def assign(scored: ds.Dataset, min_score: float, neighbours: int, memory_limit: str, temp_directory: str) -> Iterator[Kept]:
+    """The pairs kept, with their margin as score, in greedy order: most similar first (ties by doc ids), each document once per other language.
 
-    A pair whose margin is below `min_score` is not kept (its documents stay free for other pairs).
-    Returned in (src_lang, tgt_lang, src_doc_id) order, scores rounded to 6 decimals.
+    `scored` holds SCORED rows (similarity, then the documents' lengths, passed through). A pair whose
+    margin is below `min_score` is not kept (its documents stay free for other pairs). Margins are
+    rounded to 6 decimals. DuckDB uses at most `memory_limit` (say "64MB") and one thread, and returns
+    its free memory afterwards, so a worker's footprint does not keep its peak.
     """
-    ordered = sorted(scored, key=lambda s: (-s[0], s[1], s[2]))
-    ranked: dict[tuple[str, str], list[tuple[float, str]]] = {}  # (doc, partner language) -> (similarity, partner), best first
-    for score, src, tgt, src_lang, tgt_lang in ordered:
-        ranked.setdefault((src, tgt_lang), []).append((score, tgt))
-        ranked.setdefault((tgt, src_lang), []).append((score, src))
-
-    def background(doc: str, lang: str, partner: str) -> float:
-        others = [score for score, other in ranked[(doc, lang)][: neighbours + 1] if other != partner][:neighbours]
-        return sum(others) / len(others) if others else 0.0
-
     taken: set[tuple[str, str]] = set()  # (doc_id, language of its partner)
-    kept: list[Scored] = []
-    for score, src, tgt, src_lang, tgt_lang in ordered:
-        if score < min_score:
-            break
-        if (src, tgt_lang) in taken or (tgt, src_lang) in taken:
-            continue
-        margin = score - (background(src, tgt_lang, tgt) + background(tgt, src_lang, src)) / 2
-        if margin < min_score:
-            continue
-        taken.add((src, tgt_lang))
-        taken.add((tgt, src_lang))
-        kept.append((round(margin, 6), src, tgt, src_lang, tgt_lang))
-    return sorted(kept, key=lambda s: (s[3], s[4], s[1]))
+    config = {
+        "memory_limit": memory_limit,
+        "threads": 1,
+        "temp_directory": temp_directory,
+        "preserve_insertion_order": False,
+        "allocator_flush_threshold": FLUSH,
+    }
+    with duckdb.connect(config=config) as db:
+        db.register("scored", scored)
+        reader = db.sql(ORDERED, params={"top": neighbours + 1, "min_score": min_score}).to_arrow_reader(BATCH)
+        for batch in reader:
+            for score, src, tgt, src_lang, tgt_lang, src_len, tgt_len, *tops in zip(*(column.to_pylist() for column in batch.columns)):
+                if (src, tgt_lang) in taken or (tgt, src_lang) in taken:
+                    continue
+                margin = score - (_background(tops[0], tops[1], tgt, neighbours) + _background(tops[2], tops[3], src, neighbours)) / 2
+                if margin < min_score:
+                    continue
+                taken.add((src, tgt_lang))
+                taken.add((tgt, src_lang))
+                yield (round(margin, 6), src, tgt, src_lang, tgt_lang, src_len, tgt_len)
+
+
+def _background(scores: list[float], partners: list[str], partner: str, neighbours: int) -> float:
+    """The mean similarity of a document's best `neighbours` candidates other than `partner` (from its best neighbours + 1); 0 for none."""
+    others = [score for score, other in zip(scores, partners) if other != partner][:neighbours]
+    return sum(others) / len(others) if others else 0.0

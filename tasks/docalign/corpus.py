@@ -1,9 +1,13 @@
 """Document alignment over a corpus: the corpus step of the `docalign` task, written against `MapReduce`.
 
 1. `shard_anchors` (the map, where a shard is read): each document without a group_id and with text
-   becomes its anchors (tasks/docalign/anchors.py) and its length.
+   becomes its anchors (tasks/docalign/anchors.py) and its length, written to the step's workspace.
 2. `pair_documents` (the orchestration): a first round pairs documents on anchors alone: the hash join
-   (tasks/docalign/join.py), the scores (scoring.py), the one-to-one assignment (assignment.py). The
+   (tasks/docalign/join.py) bucket by bucket of anchors, the candidates and their scores (scoring.py)
+   partition by partition of source documents, the one-to-one assignment (assignment.py) as a stream
+   over the candidates sorted out of core. Every intermediate table is a set of Parquet files in the
+   workspace (tasks/docalign/spill.py), buckets and partitions are sized from row counts, and a task
+   returns only a count: no worker holds more than one task's share, however large the corpus. The
    confident pairs of that round then train a length model per language pair and, through the align
    task's own orchestration (`first_pass` and `learn_lexicons` of tasks/align/corpus.py), an IBM-1
    lexicon; a second round pairs again with the lexicon's word pairs as anchors too. Languages with no
@@ -17,8 +21,10 @@ value per site pairs within each site.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,17 +32,20 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from corpus.schemas import to_table
+from corpus.storage import Location
 from tasks.align.corpus import DocPair, first_pass, learn_lexicons, lexicons_to_table
 from tasks.align.lexicon import SentencePairs
 from tasks.align.options import AlignOptions
 from tasks.base import Handle, MapReduce, ShardData
+from tasks.docalign import spill
 from tasks.docalign.anchors import ANCHOR, LEXICAL, lexical_anchors, lexicon_anchors, text_anchors
-from tasks.docalign.assignment import assign
-from tasks.docalign.join import POSTINGS, candidates, join_bucket, split_by_key
+from tasks.docalign.assignment import SCORED, Kept, assign
+from tasks.docalign.join import OVERLAPS, POSTINGS, WEIGHTS, candidates, join_bucket, sum_rounded
 from tasks.docalign.options import DocalignOptions
-from tasks.docalign.scoring import LengthModel, Pair, Scored, learn_length_models, score_candidates, with_lengths
+from tasks.docalign.scoring import LengthModel, Pair, learn_length_models, score_candidates, with_lengths
 
 log = logging.getLogger(__name__)
 DOCS = pa.schema(
@@ -50,16 +59,28 @@ DOCS = pa.schema(
         ("text", pa.string()),
     ]
 )
+DOCS_DIR, POSTINGS_DIR = "docs", "postings"  # workspace folders of the map's files, one per shard
 LEXICON_CHUNK = 50  # document pairs per first-pass task of the lexicon bootstrap
 ANCHORS_METHOD, LEXICON_METHOD = "anchors", "anchors+lexicon"
 
 
 @dataclass(frozen=True)
 class ShardAnchors:
-    """A shard's documents to pair (DOCS schema) and their anchor postings (join.POSTINGS schema)."""
+    """What the map keeps of a shard: its documents' summary (DOCS without text) and how many anchor postings it wrote.
 
-    docs: pa.Table
-    postings: pa.Table
+    The documents with their text and the postings are files in the corpus step's `workspace`
+    (docs/<shard>.parquet, postings/<shard>.parquet), read by the tasks that need them.
+    """
+
+    workspace: str
+    shard: str
+    summary: pa.Table
+    postings: int
+
+    @property
+    def file(self) -> str:
+        """The name of the shard's files in the workspace."""
+        return shard_file(self.shard)
 
 
 @dataclass(frozen=True)
@@ -84,8 +105,18 @@ class DocumentPairs:
         return self.pairs.filter(pc.equal(self.pairs.column("src_shard"), shard)).to_pylist()
 
 
+def shard_file(shard: str) -> str:
+    """The name of a shard's intermediate files in the workspace."""
+    return f"{shard.removesuffix('.parquet')}.parquet"
+
+
 def shard_anchors(shard: ShardData, options: DocalignOptions) -> ShardAnchors:
-    """The map: anchors of every document of the shard without a group_id; empty documents are left out (they never pair)."""
+    """The map: anchors of every document of the shard without a group_id, written to the workspace; empty documents are left out (they never pair).
+
+    Raises ValueError without a workspace (`ShardData.workspace`, which the runner gives a corpus step's map).
+    """
+    if shard.workspace is None:
+        raise ValueError("docalign's corpus step needs a workspace folder (ShardData.workspace) for its intermediate files")
     docs, postings = [], []
     for doc in shard.documents:
         text = doc["text"]
@@ -99,7 +130,11 @@ def shard_anchors(shard: ShardData, options: DocalignOptions) -> ShardAnchors:
         postings += [
             {"anchor": prefix + a, "kind": ANCHOR, "doc_id": doc["doc_id"], "lang": doc["lang"]} for a in sorted(text_anchors(text, options.min_number))
         ]
-    return ShardAnchors(pa.Table.from_pylist(docs, schema=DOCS), pa.Table.from_pylist(postings, schema=POSTINGS))
+    work = Location(shard.workspace)
+    table = pa.Table.from_pylist(docs, schema=DOCS)
+    spill.write(work, table, DOCS_DIR, shard_file(shard.shard))
+    written = spill.write(work, pa.Table.from_pylist(postings, schema=POSTINGS), POSTINGS_DIR, shard_file(shard.shard), key="anchor")
+    return ShardAnchors(shard.workspace, shard.shard, table.drop_columns(["text"]), written)
 
 
 def _prefix(source: str | None, options: DocalignOptions) -> str:
@@ -109,11 +144,12 @@ def _prefix(source: str | None, options: DocalignOptions) -> str:
 def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions) -> DocumentPairs:
     """The orchestration: pair on anchors, learn the lexicon and length models on the confident pairs, pair again.
 
-    `mapped` are handles to `shard_anchors` results. Raises what a task raised (the runner fails the phase).
+    `mapped` are handles to `shard_anchors` results. Every intermediate table lives in the workspace,
+    cut into partitions of about `options.bucket_postings` postings or `options.partition_pairs` pairs, so no task holds more than one
+    partition and the assignment streams. Raises what a task raised (the runner fails the phase).
     """
-    summary_handles = mr.map(_summary, mapped)
-    summaries = [mr.gather(h) for h in summary_handles]
-    summary = pa.concat_tables(summaries) if summaries else DOCS.remove(DOCS.get_field_index("text")).empty_table()
+    shards: list[ShardAnchors] = [mr.gather(h) for h in mapped]
+    summary = pa.concat_tables([s.summary for s in shards]) if shards else DOCS.remove(DOCS.get_field_index("text")).empty_table()
     per_lang = Counter(summary.column("lang").to_pylist())
     notes = (
         [f"language {lang!r}: {n} documents without group_id and no other language to pair them with" for lang, n in sorted(per_lang.items())]
@@ -122,23 +158,23 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
     )
     for note in notes:
         log.warning("docalign: %s", note)
-    buckets = options.buckets or max(1, len(mapped))
-    weights = (1.0, options.lexical_weight)
-    documents = summary.num_rows
-    scored = _round(mr, mapped, summary_handles, None, documents, buckets, weights, sorted(per_lang), options)
-    models = learn_length_models(_confident(mr, scored, None, options), options.length_sigma)
-    kept = _kept(mr, scored, models, options)
+    kept: list[Kept] = []
+    models: dict[Pair, LengthModel] = {}
     method = ANCHORS_METHOD
-    if options.rescore and kept:
-        order = [t.column("shard")[0].as_py() if t.num_rows else "" for t in summaries]
-        shards, digests = _columns(summary, {d for s in kept for d in s[1:3]}, ("shard", "digest"))
-        lexicon = _bootstrap_lexicon(mr, dict(zip(order, mapped)), [s for s in kept if s[0] >= options.confident_score], shards, digests, options)
-        if lexicon.num_rows:
-            scored = _round(mr, mapped, summary_handles, mr.scatter(lexicon), documents, buckets, weights, sorted(per_lang), options)
-            models = learn_length_models(_confident(mr, scored, models, options), options.length_sigma) or models
-            kept = _kept(mr, scored, models, options)
-            method = LEXICON_METHOD
-    (shards,) = _columns(summary, {d for s in kept for d in s[1:3]}, ("shard",))
+    if len(per_lang) > 1:
+        work, documents = shards[0].workspace, summary.num_rows
+        scored = _round(mr, shards, work, "r0", None, documents, options)
+        models = learn_length_models(_lengths(_assigned(mr, work, scored, None, options.confident_score, options)), options.length_sigma)
+        kept = _assigned(mr, work, scored, models, options.min_score, options)
+        if options.rescore and kept:
+            shard_of, digests = _columns(summary, {d for s in kept for d in s[1:3]}, ("shard", "digest"))
+            lexicon = _bootstrap_lexicon(mr, work, [s for s in kept if s[0] >= options.confident_score], shard_of, digests, options)
+            if lexicon.num_rows:
+                scored = _round(mr, shards, work, "r1", mr.scatter(lexicon), documents, options)
+                models = learn_length_models(_lengths(_assigned(mr, work, scored, models, options.confident_score, options)), options.length_sigma) or models
+                kept = _assigned(mr, work, scored, models, options.min_score, options)
+                method = LEXICON_METHOD
+    (shard_of,) = _columns(summary, {d for s in kept for d in s[1:3]}, ("shard",))
     rows = [
         {
             "src_doc_id": src,
@@ -147,31 +183,21 @@ def pair_documents(mr: MapReduce, mapped: list[Handle], options: DocalignOptions
             "tgt_lang": tl,
             "score": score,
             "method": method,
-            "src_shard": shards[src],
-            "tgt_shard": shards[tgt],
+            "src_shard": shard_of[src],
+            "tgt_shard": shard_of[tgt],
         }
-        for score, src, tgt, sl, tl in kept
+        for score, src, tgt, sl, tl, *_ in kept
     ]
-    paired = Counter(lang for score, src, tgt, sl, tl in kept for lang in (sl, tl))
-    partners: dict[str, set[str]] = {}
-    for _, src, tgt, _, _ in kept:
-        partners.setdefault(src, set()).add(tgt)
-        partners.setdefault(tgt, set()).add(src)
-    alone = summary.filter(pc.invert(pc.is_in(summary.column("doc_id"), value_set=pa.array(sorted(partners), pa.string()))))
-    unpaired = Counter(alone.column("lang").to_pylist())
+    paired = Counter(lang for _, _, _, sl, tl, *_ in kept for lang in (sl, tl))
     meta = {
         "documents": dict(sorted(per_lang.items())),
         "paired_documents": dict(sorted(paired.items())),
-        "unpaired": {lang: unpaired.get(lang, 0) for lang in sorted(per_lang)},
+        "unpaired": {lang: per_lang[lang] - paired.get(lang, 0) for lang in sorted(per_lang)},
         "length_models": {f"{a}-{b}": {"mu": round(m.mu, 6), "sigma": round(m.sigma, 6)} for (a, b), m in sorted(models.items())},
         "method": method,
         "notes": notes,
     }
     return DocumentPairs(to_table("document_pairs", rows), meta)
-
-
-def _summary(anchors: ShardAnchors) -> pa.Table:
-    return anchors.docs.drop_columns(["text"])
 
 
 def _columns(summary: pa.Table, doc_ids: set[str], names: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
@@ -181,79 +207,99 @@ def _columns(summary: pa.Table, doc_ids: set[str], names: tuple[str, ...]) -> tu
     return tuple(dict(zip(ids, rows.column(name).to_pylist())) for name in names)
 
 
-def _round(
-    mr: MapReduce,
-    mapped: list[Handle],
-    summaries: list[Handle],
-    lexicon: Handle | None,
-    documents: int,
-    buckets: int,
-    weights: tuple[float, ...],
-    langs: list[str],
-    options: DocalignOptions,
-) -> dict[Pair, Handle]:
-    """One round of candidate generation: split postings by anchor, join each bucket, sum per source partition, score per language pair.
+def _lengths(kept: list[Kept]) -> list[tuple[Pair, int, int]]:
+    return [((sl, tl), src_len, tgt_len) for _, _, _, sl, tl, src_len, tgt_len in kept]
 
-    Returns a handle per language pair to its `Scored` candidates (anchor scores, no lengths) with its
-    documents' lengths, each made and kept on a worker: the driver never holds the candidates.
+
+def _round(mr: MapReduce, shards: list[ShardAnchors], work: str, name: str, lexicon: Handle | None, documents: int, options: DocalignOptions) -> str:
+    """One round of candidate generation into the workspace folder `name`: join each bucket of anchors, then keep and score each partition's candidates.
+
+    With a lexicon, each shard's lexicon postings are written first. Buckets and partitions are sized
+    from the row counts the tasks return. Returns the folder of the scored candidates (SCORED files).
     """
-    split = [mr.submit(_split_postings, m, lexicon, buckets, options) for m in mapped]
-    joined = [mr.submit(_join, documents, options.max_postings, weights, buckets, *[mr.submit(_item, s, b) for s in split]) for b in range(buckets)]
-    parts = [mr.submit(_candidates, options.candidates, *[mr.submit(_part, j, p) for j in joined]) for p in range(buckets)]
-    prior = options.prior * math.log(documents + 1)
-    pairs = [(a, b) for i, a in enumerate(langs) for b in langs[i + 1 :]]
-    return {pair: mr.submit(_score_pair, pair, prior, len(parts), *parts, *summaries) for pair in pairs}
-
-
-def _score_pair(pair: Pair, prior: float, n_parts: int, *parts_and_summaries: Any) -> tuple[list[Scored], dict[str, int]]:
-    """The anchor scores of one language pair's candidates, from every partition's (candidates, norms), and the lengths of its documents."""
-    parts, summaries = parts_and_summaries[:n_parts], parts_and_summaries[n_parts:]
-    found = pa.concat_tables([c.filter(pc.and_(pc.equal(c.column("src_lang"), pair[0]), pc.equal(c.column("tgt_lang"), pair[1]))) for c, _ in parts])
-    docs = pa.concat_arrays([found.column("src_doc_id").combine_chunks(), found.column("tgt_doc_id").combine_chunks()]).unique()
-    norms = pa.concat_tables([n.filter(pc.is_in(n.column("doc_id"), value_set=docs)) for _, n in parts])
-    lengths = {}
-    for summary in summaries:
-        rows = summary.filter(pc.is_in(summary.column("doc_id"), value_set=docs))
-        lengths.update(zip(rows.column("doc_id").to_pylist(), rows.column("length").to_pylist()))
-    return score_candidates(found, norms, prior), lengths
-
-
-def _confident(mr: MapReduce, scored: dict[Pair, Handle], models: dict[Pair, LengthModel] | None, options: DocalignOptions) -> list[tuple[Pair, int, int]]:
-    """(language pair, source length, target length) of the confident pairs of each language pair, assigned on the workers (with `models`' length factors unless None)."""
-    handles = [mr.submit(_confident_lengths, scored[pair], models, options) for pair in sorted(scored)]
-    return [found for h in handles for found in mr.gather(h)]
-
-
-def _confident_lengths(
-    scored: tuple[list[Scored], dict[str, int]], models: dict[Pair, LengthModel] | None, options: DocalignOptions
-) -> list[tuple[Pair, int, int]]:
-    candidates, lengths = scored
-    if models is not None:
-        candidates = with_lengths(candidates, lengths, models, options.length_sigma, options.length_weight)
-    return [((s[3], s[4]), lengths[s[1]], lengths[s[2]]) for s in assign(candidates, options.confident_score, options.neighbours)]
-
-
-def _kept(mr: MapReduce, scored: dict[Pair, Handle], models: dict[Pair, LengthModel], options: DocalignOptions) -> list[Scored]:
-    """The pairs kept, language pair by language pair, each assigned one to one on a worker with the length models."""
-    handles = [mr.submit(_assign_pair, scored[pair], models, options) for pair in sorted(scored)]
-    return [s for h in handles for s in mr.gather(h)]
-
-
-def _assign_pair(scored: tuple[list[Scored], dict[str, int]], models: dict[Pair, LengthModel], options: DocalignOptions) -> list[Scored]:
-    candidates, lengths = scored
-    return assign(with_lengths(candidates, lengths, models, options.length_sigma, options.length_weight), options.min_score, options.neighbours)
-
-
-def _split_postings(anchors: ShardAnchors, lexicon: pa.Table | None, buckets: int, options: DocalignOptions) -> list[pa.Table]:
-    """A shard's postings (plus its lexicon anchors when a lexicon is given), cut into buckets by anchor."""
-    postings = anchors.postings
+    folders, rows = [POSTINGS_DIR], sum(s.postings for s in shards)
     if lexicon is not None:
-        postings = pa.concat_tables([postings, _lexical_postings(anchors.docs, lexicon, options)])
-    return split_by_key(postings, "anchor", buckets)
+        folders.append(f"{name}/lexical")
+        rows += sum(mr.gather(h) for h in [mr.submit(_lexical_postings, work, s.file, lexicon, folders[-1], options) for s in shards])
+    buckets = options.buckets or max(1, math.ceil(rows / options.bucket_postings))
+    weights = (1.0, options.lexical_weight)
+    joined = [mr.submit(_join, work, folders, name, b, buckets, documents, options.max_postings, weights) for b in range(buckets)]
+    pairs = sum(mr.gather(h) for h in joined)
+    parts = options.buckets or max(1, math.ceil(pairs / options.partition_pairs))
+    prior = options.prior * math.log(documents + 1)
+    for h in [mr.submit(_score, work, name, p, parts, options.candidates, prior) for p in range(parts)]:
+        mr.gather(h)
+    return f"{name}/scored"
 
 
-def _lexical_postings(docs: pa.Table, lexicon: pa.Table, options: DocalignOptions) -> pa.Table:
-    """The `lex:` postings of a shard's documents for every language pair the lexicon covers."""
+def _join(work: str, folders: list[str], name: str, bucket: int, buckets: int, documents: int, max_postings: int, weights: tuple[float, ...]) -> int:
+    """Join one bucket of anchors (its postings from every shard's file) into pair overlaps and norms, each written by document hash; returns the overlap rows."""
+    location = Location(work)
+    postings = spill.read_range(spill.dataset(location, folders, spill.hashed(POSTINGS)), bucket, buckets)
+    overlaps, norms = join_bucket(postings, documents, max_postings, weights, (LEXICAL,))
+    spill.write(location, norms, name, "norms", f"{bucket}.parquet", key="doc_id")
+    return spill.write(location, overlaps, name, "overlaps", f"{bucket}.parquet", key="src_doc_id")
+
+
+def _score(work: str, name: str, part: int, parts: int, keep: int, prior: float) -> int:
+    """One partition of source documents: its overlaps summed over buckets, its best candidates, their anchor scores and lengths, written as SCORED rows."""
+    location = Location(work)
+    overlaps = spill.read_range(spill.dataset(location, [f"{name}/overlaps"], spill.hashed(OVERLAPS)), part, parts)
+    norm_data = spill.dataset(location, [f"{name}/norms"], spill.hashed(WEIGHTS))
+    found, _ = candidates(overlaps, spill.read_range(norm_data, part, parts), keep)
+    docs = pa.concat_arrays([found.column("src_doc_id").combine_chunks(), found.column("tgt_doc_id").combine_chunks()]).unique()
+    norms = sum_rounded(spill.read_matching(norm_data, "doc_id", docs, WEIGHTS.names), ["doc_id", "other"], "weight")
+    known = spill.read_matching(spill.dataset(location, [DOCS_DIR], DOCS), "doc_id", docs, ("doc_id", "length"))
+    lengths = dict(zip(known.column("doc_id").to_pylist(), known.column("length").to_pylist()))
+    rows = [(*s, lengths[s[1]], lengths[s[2]]) for s in score_candidates(found, norms, prior)]
+    return spill.write(location, _scored_table(rows), f"{name}/scored", f"{part}.parquet")
+
+
+def _scored_table(rows: list[tuple]) -> pa.Table:
+    return pa.table([pa.array(column, field.type) for column, field in zip(zip(*rows) if rows else [[]] * len(SCORED), SCORED)], schema=SCORED)
+
+
+def _assigned(mr: MapReduce, work: str, scored: str, models: dict[Pair, LengthModel] | None, threshold: float, options: DocalignOptions) -> list[Kept]:
+    """The pairs kept by the one-to-one assignment over the `scored` folder (first with `models`' length factors unless None), run on a worker; read back here."""
+    location = Location(work)
+    folder = scored
+    if models is not None:
+        folder = f"{scored}-{threshold}"
+        for h in [mr.submit(_with_lengths, work, scored, name, folder, models, options) for name in location.list(scored, suffix=".parquet")]:
+            mr.gather(h)
+    out = f"{folder}-kept-{threshold}.parquet"
+    mr.gather(mr.submit(_assign, work, folder, threshold, out, options))
+    table = location.read_table(out)
+    return sorted(zip(*(table.column(c).to_pylist() for c in SCORED.names)), key=lambda s: (s[3], s[4], s[1]))
+
+
+def _with_lengths(work: str, source: str, name: str, target: str, models: dict[Pair, LengthModel], options: DocalignOptions) -> None:
+    """One file of scored candidates with each score times its length factor (scoring.with_lengths)."""
+    location = Location(work)
+    table = location.read_table(source, name)
+    rows = list(zip(*(table.column(c).to_pylist() for c in SCORED.names)))
+    lengths = {doc: n for row in rows for doc, n in ((row[1], row[5]), (row[2], row[6]))}
+    final = with_lengths([row[:5] for row in rows], lengths, models, options.length_sigma, options.length_weight)
+    spill.write(location, _scored_table([(*f, row[5], row[6]) for f, row in zip(final, rows)]), target, name)
+
+
+def _assign(work: str, folder: str, threshold: float, out: str, options: DocalignOptions) -> int:
+    """The one-to-one assignment over the SCORED files of `folder`, streamed into the file `out` (SCORED rows, margin as score); returns the pairs kept."""
+    location = Location(work)
+    temp = location.path("duckdb") if location.is_local else tempfile.gettempdir()
+    kept = 0
+    with location.fs.open(location.path(out), "wb") as handle, pq.ParquetWriter(handle, SCORED) as writer:
+        stream = assign(spill.dataset(location, [folder], SCORED), threshold, options.neighbours, options.assign_memory, temp)
+        while batch := list(itertools.islice(stream, spill.ROW_GROUP)):
+            writer.write_table(_scored_table(batch))
+            kept += len(batch)
+    return kept
+
+
+def _lexical_postings(work: str, file: str, lexicon: pa.Table, folder: str, options: DocalignOptions) -> int:
+    """The `lex:` postings of a shard's documents for every language pair the lexicon covers, written to `folder`; returns their number."""
+    location = Location(work)
+    docs = location.read_table(DOCS_DIR, file, columns=["doc_id", "lang", "source", "text"])
     rows = list(zip(*(lexicon.column(c).to_pylist() for c in ("src_lang", "tgt_lang", "src", "tgt", "prob"))))
     pairs = sorted({(a, b) if a < b else (b, a) for a, b, *_ in rows})
     tables = {pair: lexicon_anchors(rows, pair, options.lexicon_min_prob, options.lexicon_translations) for pair in pairs}
@@ -263,35 +309,19 @@ def _lexical_postings(docs: pa.Table, lexicon: pa.Table, options: DocalignOption
         for pair, by_lang in tables.items():
             if lang in pair:
                 postings += [{"anchor": prefix + a, "kind": LEXICAL, "doc_id": doc_id, "lang": lang} for a in sorted(lexical_anchors(text, by_lang[lang]))]
-    return pa.Table.from_pylist(postings, schema=POSTINGS)
-
-
-def _item(parts: list, index: int) -> object:
-    return parts[index]
-
-
-def _join(documents: int, max_postings: int, weights: tuple[float, ...], partitions: int, *parts: pa.Table) -> tuple[list[pa.Table], list[pa.Table]]:
-    return join_bucket(parts, documents, max_postings, weights, (LEXICAL,), partitions)
-
-
-def _part(joined: tuple[list[pa.Table], list[pa.Table]], index: int) -> tuple[pa.Table, pa.Table]:
-    return joined[0][index], joined[1][index]
-
-
-def _candidates(keep: int, *parts: tuple[pa.Table, pa.Table]) -> tuple[pa.Table, pa.Table]:
-    return candidates([o for o, _ in parts], [n for _, n in parts], keep)
+    return spill.write(location, pa.Table.from_pylist(postings, schema=POSTINGS), folder, file, key="anchor")
 
 
 def _bootstrap_lexicon(
-    mr: MapReduce, mapped: dict[str, Handle], confident: Sequence[Scored], shards: dict[str, str], digests: dict[str, str], options: DocalignOptions
+    mr: MapReduce, work: str, confident: Sequence[Kept], shards: dict[str, str], digests: dict[str, str], options: DocalignOptions
 ) -> pa.Table:
     """The IBM-1 lexicon (as a `lexicon` table) learned by the align task's orchestration on the most confident pairs of each language pair.
 
     A pair whose two texts equal those of a pair already chosen (`digests`: doc_id -> text hash) is left
     out, so copies of a document do not crowd out the variety the lexicon learns from.
     """
-    chosen: list[Scored] = []
-    by_pair: dict[Pair, list[Scored]] = {}
+    chosen: list[Kept] = []
+    by_pair: dict[Pair, list[Kept]] = {}
     for s in confident:
         by_pair.setdefault((s[3], s[4]), []).append(s)
     for pair_scores in by_pair.values():
@@ -304,12 +334,12 @@ def _bootstrap_lexicon(
     if not chosen:
         return to_table("lexicon", [])
     wanted: dict[str, set[str]] = {}
-    for _, src, tgt, _, _ in chosen:
+    for _, src, tgt, *_ in chosen:
         wanted.setdefault(shards[src], set()).add(src)
         wanted.setdefault(shards[tgt], set()).add(tgt)
     order = sorted(wanted)
     index = {name: i for i, name in enumerate(order)}
-    lines = [mr.submit(_doc_lines, mapped[name], sorted(wanted[name])) for name in order]
+    lines = [mr.submit(_doc_lines, work, shard_file(name), sorted(wanted[name])) for name in order]
     align_options = AlignOptions(em_iterations=options.em_iterations, dictionary=options.dictionary)
     confident_handles = []
     chosen.sort(key=lambda s: (s[3], s[4], s[1]))
@@ -322,12 +352,13 @@ def _bootstrap_lexicon(
     return table
 
 
-def _doc_lines(anchors: ShardAnchors, doc_ids: list[str]) -> dict[str, list[str]]:
+def _doc_lines(work: str, file: str, doc_ids: list[str]) -> dict[str, list[str]]:
     """The non-empty lines of the given documents of a shard (a line break ends a sentence): what the lexicon learns from."""
+    docs = Location(work).read_table(DOCS_DIR, file, columns=["doc_id", "text"])
     wanted = set(doc_ids)
     return {
         d: [line.strip() for line in t.splitlines() if line.strip()]
-        for d, t in zip(anchors.docs.column("doc_id").to_pylist(), anchors.docs.column("text").to_pylist())
+        for d, t in zip(docs.column("doc_id").to_pylist(), docs.column("text").to_pylist())
         if d in wanted
     }
 

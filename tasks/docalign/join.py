@@ -1,26 +1,25 @@
 """The document hash join: postings (anchor, kind, doc_id, lang) partitioned by anchor, joined per bucket, summed per pair.
 
-Stage 1 (`split_by_key`, where a shard's postings live): each shard's postings are cut into buckets
-by a hash of the anchor. Stage 2 (`join_bucket`, one task per bucket): an anchor's document frequency is
-counted over the whole corpus there, anchors in more than `max_postings` documents or in one language
-only are dropped, the rest weigh log((N + 1) / df) (an idf), and documents of different languages that
-share an anchor become candidate pairs with the anchor's weight; each document's total weight towards
-every other language (the norm of its score) comes out too. Stage 3 (`candidates`, one task per
-partition of source documents): the partial sums of every bucket are added per pair, and each source
+Stage 1 (`join_bucket`, one task per bucket of anchors, its postings read from every shard's file by
+hash range, tasks/docalign/spill.py): an anchor's document frequency is counted over the whole corpus
+there, anchors in more than `max_postings` documents or in one language only are dropped, the rest
+weigh log((N + 1) / df) (an idf), and documents of different languages that share an anchor become
+candidate pairs with the anchor's weight; each document's total weight towards every other language
+(the norm of its score) comes out too. Stage 2 (`candidates`, one task per partition of source
+documents, read the same way): the partial sums of every bucket are added per pair, and each source
 document keeps its best `candidates`.
 
-Memory per task is one shard's postings, or one bucket's (the corpus' postings / buckets), or one
-partition's pair sums; candidates per document are at most (its anchors x max_postings) before pruning.
-Postings are Arrow tables and the joins and group-bys are Arrow's (Acero), single-threaded so that the
-order of float sums, and so every score, is the same on every executor.
+Memory per task is one bucket's postings and their pairs, or one partition's pair sums; the corpus
+step sizes buckets and partitions by row counts (DocalignOptions.bucket_postings, partition_pairs), and candidates per
+document are at most (its anchors x max_postings) before pruning. Postings are Arrow tables and the
+joins and group-bys are Arrow's (Acero), single-threaded so that the order of float sums, and so every
+score, is the same on every executor.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -33,29 +32,14 @@ ANY = "*"  # the `other` of a norm that counts towards every language
 DIGITS = 9  # sums are rounded to this many decimals, so partial sums added in any order agree
 
 
-def bucket_of(values: Sequence[str], buckets: int) -> np.ndarray:
-    """The bucket (0..buckets-1) of each string: CRC-32 of its UTF-8 bytes modulo `buckets`, the same in every process."""
-    return np.fromiter((zlib.crc32(v.encode()) % buckets for v in values), dtype=np.int64, count=len(values))
-
-
-def split_by_key(table: pa.Table, column: str, buckets: int) -> list[pa.Table]:
-    """`table` cut into `buckets` tables by the hash of `column` (rows keep their order)."""
-    ids = bucket_of(table.column(column).to_pylist(), buckets)
-    return [table.filter(pa.array(ids == b)) for b in range(buckets)]
-
-
-def join_bucket(
-    parts: Sequence[pa.Table], documents: int, max_postings: int, kind_weights: Sequence[float], pair_kinds: Sequence[int], partitions: int
-) -> tuple[list[pa.Table], list[pa.Table]]:
-    """One bucket's postings (from every shard) joined into pair overlaps and document norms, each cut into `partitions`.
+def join_bucket(postings: pa.Table, documents: int, max_postings: int, kind_weights: Sequence[float], pair_kinds: Sequence[int]) -> tuple[pa.Table, pa.Table]:
+    """One bucket's postings (from every shard) joined into pair overlaps and document norms.
 
     `documents` is N of the idf; `kind_weights[kind]` scales the weight of an anchor of that kind. A
     document's norm towards ANY language sums its kept anchors of the language-independent kinds; the
     anchors of `pair_kinds` (made for one language pair) count towards the other languages that hold
-    them. Returns (overlaps per partition of src_doc_id, norms per partition of doc_id), tables of
-    OVERLAPS and WEIGHTS.
+    them. Returns (overlaps, norms), tables of OVERLAPS and WEIGHTS.
     """
-    postings = pa.concat_tables([p.cast(POSTINGS) for p in parts]) if parts else POSTINGS.empty_table()
     stats = postings.group_by("anchor", use_threads=False).aggregate([("doc_id", "count"), ("lang", "count_distinct")])
     kept = stats.filter((pc.field("doc_id_count") <= max_postings) & (pc.field("lang_count_distinct") >= 2))
     idf = pc.ln(pc.divide(pa.scalar(float(documents + 1)), pc.cast(kept.column("doc_id_count"), pa.float64())))
@@ -76,7 +60,7 @@ def join_bucket(
     joined = left.join(right, "anchor", use_threads=False).filter(pc.field("src_lang") < pc.field("tgt_lang"))
     keys = list(OVERLAPS.names[:4])
     overlaps = joined.group_by(keys, use_threads=False).aggregate([("weight", "sum")]).rename_columns([*keys, "overlap"])
-    return split_by_key(overlaps.cast(OVERLAPS), "src_doc_id", partitions), split_by_key(norms, "doc_id", partitions)
+    return overlaps.cast(OVERLAPS), norms
 
 
 def sum_rounded(table: pa.Table, keys: list[str], value: str) -> pa.Table:
@@ -94,14 +78,14 @@ def norm_of(norms: pa.Table) -> dict[tuple[str, str], float]:
     return out
 
 
-def candidates(overlap_parts: Sequence[pa.Table], norm_parts: Sequence[pa.Table], keep: int) -> tuple[pa.Table, pa.Table]:
-    """One partition's pairs: overlaps summed over buckets, and each source document's best `keep` per target language.
+def candidates(overlaps: pa.Table, norms: pa.Table, keep: int) -> tuple[pa.Table, pa.Table]:
+    """One partition's pairs: overlaps (every bucket's partial sums) summed, and each source document's best `keep` per target language.
 
     Ranks a source document's candidates by their overlap over its own norm (the target's norm lives in
     another partition). Returns (candidates: OVERLAPS rows, norms of this partition's documents: WEIGHTS rows).
     """
-    overlaps = sum_rounded(pa.concat_tables(overlap_parts) if overlap_parts else OVERLAPS.empty_table(), list(OVERLAPS.names[:4]), "overlap")
-    norms = sum_rounded(pa.concat_tables(norm_parts) if norm_parts else WEIGHTS.empty_table(), ["doc_id", "other"], "weight")
+    overlaps = sum_rounded(overlaps, list(OVERLAPS.names[:4]), "overlap")
+    norms = sum_rounded(norms, ["doc_id", "other"], "weight")
     norm = norm_of(norms)
     ranked: dict[tuple[str, str], list[tuple[float, str, int]]] = {}
     columns = zip(*(overlaps.column(c).to_pylist() for c in ("src_doc_id", "tgt_doc_id", "tgt_lang", "overlap")))
