@@ -1,4 +1,4 @@
-"""Document alignment accuracy, time and memory on a corpus built from EVAL/align, at 1x and 4x its size.
+"""Document alignment accuracy, time and memory on a corpus built from EVAL/align, at 1x, 4x (and `--scales`) its size.
 
 The corpus: the TED en-vi talks cut into chunks of about 25 English lines along the gold beads (a chunk
 and its Vietnamese beads form a pair; the chunks of one talk share names and topic, so they are hard
@@ -6,7 +6,7 @@ negatives of each other), the TED fr-vi documents and the Text+Berg de-fr docume
 with an opaque id and no group_id, shuffled into shards. One side of about 10% of the pairs of each data
 set is dropped (rounded, so the single de-fr pair stays), leaving documents with no partner.
 
-4x: the 1x corpus four times over with fresh ids. A replica is an exact copy, so in one pool every
+4x (any k of `--scales`): the 1x corpus four (k) times over with fresh ids. A replica is an exact copy, so in one pool every
 document would have three identical twins in its language and its partner three: perfect hard negatives,
 with scores equal to the true pair's, which no content-based method can tell apart and which the
 assignment's margin (a pair must stand out from each document's next candidates) rightly refuses. So
@@ -21,9 +21,10 @@ and overall. Seconds and peak RSS are of `polycorpus run --tasks docalign` in a 
 LocalCluster of `--workers` (2) worker processes, or in that one process with `--workers 0` (`--cluster
 sync`); the median of `--repeat` interleaved runs (a shared machine: expect noise). Memory is the driver's
 peak RSS (the runner and, on a LocalCluster, the scheduler) and each worker's peak RSS (VmHWM), read from
-the workers after the run. Usage:
+the workers after the run. Targets: time at 4x at most 4.5x the time at 1x; a worker's peak does not
+grow with the number of documents (each scale's worker peak is also given relative to 1x). Usage:
 
-    PYTHONPATH=. .venv/bin/python benchmarks/docalign_eval.py --eval-dir ../shared/eval
+    PYTHONPATH=. .venv/bin/python benchmarks/docalign_eval.py --eval-dir ../shared/eval [--scales 1,4,8]
 """
 
 from __future__ import annotations
@@ -202,22 +203,26 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved timed runs per scale; the median is reported")
     parser.add_argument("--mix-replicas", action="store_true", help="pool the 4x copies (one source, no restriction) instead of one source each")
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes; 0 runs in one process (--cluster sync)")
+    parser.add_argument("--scales", default="1,4", help="corpus sizes to run, as multiples of the 1x corpus; must include 1 and 4")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "docalign.json")
     args = parser.parse_args()
+    factors = sorted({int(x) for x in args.scales.split(",")})
+    if not {1, 4} <= set(factors):
+        parser.error(f"--scales must include 1 and 4 (got {args.scales})")
     eval_dir = require_eval_data(args.eval_dir, *(f"align/{folder}" for folder, *_ in DATASETS))
     base, gold = build(eval_dir, args.seed)
     work = Path(tempfile.mkdtemp(prefix="docalign-eval-"))
     try:
         corpora, scales = {}, {}
         shard_mb = sum(len(r["text"].encode()) for r in base) / 1e6 / SHARDS_AT_1X * 1.0001
-        for factor in (1, 4):
+        for factor in factors:
             records = replicate(base, factor, not args.mix_replicas, args.seed + factor)
             corpora[factor] = (records, write_documents(records, work / f"x{factor}", shard_mb))
-        times: dict[int, list[tuple[float, float, list[float]]]] = {1: [], 4: []}
+        times: dict[int, list[tuple[float, float, list[float]]]] = {factor: [] for factor in factors}
         for _ in range(args.repeat):
-            for factor in (1, 4):
+            for factor in factors:
                 times[factor].append(timed(corpora[factor][1], work / f"out-x{factor}", not args.mix_replicas, args.workers))
-        for factor in (1, 4):
+        for factor in factors:
             records, docs = corpora[factor]
             scales[f"{factor}x"] = {
                 "documents": len(records),
@@ -241,6 +246,16 @@ def main() -> None:
     print(
         "RSS: the driver's peak (with the scheduler when on a LocalCluster) and the largest worker's peak, medians; target: a worker's peak does not grow with documents"
     )
+    growth = {}
+    if args.workers:
+        base_peak = scales["1x"]["worker_peak_rss_mb"]
+        growth = {name: round(s["worker_peak_rss_mb"] / base_peak - 1, 4) for name, s in scales.items() if name != "1x"}
+        runs_1x = [max(w) for _, _, w in times[1]]
+        print(
+            "worker peak vs 1x: "
+            + ", ".join(f"{name} {g:+.1%}" for name, g in growth.items())
+            + f"; 1x run to run: {min(runs_1x):.0f}-{max(runs_1x):.0f} MB over {len(runs_1x)} runs"
+        )
     result = {
         "restrict_replicas": not args.mix_replicas,
         "seed": args.seed,
@@ -248,6 +263,7 @@ def main() -> None:
         "workers": args.workers,
         "scales": scales,
         "time_ratio_4x_1x": round(ratio, 3),
+        "worker_peak_growth_vs_1x": growth,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")

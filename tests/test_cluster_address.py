@@ -99,18 +99,20 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_workers_we_start_get_the_worker_environment(scheduler: dict) -> None:
-    def _worker_settings() -> tuple[str | None, str | None, bool, str]:  # nested: the workers cannot import tests/
+    def _worker_settings() -> tuple[str | None, str | None, bool, str, str]:  # nested: the workers cannot import tests/
         import dask
+        import pyarrow
 
         return (
             os.environ.get("MALLOC_TRIM_THRESHOLD_"),
             os.environ.get("OMP_NUM_THREADS"),
             dask.config.get("distributed.worker.profile.enabled"),
             dask.config.get("distributed.admin.tick.interval"),
+            pyarrow.default_memory_pool().backend_name,
         )
 
-    # distributed would set MALLOC_TRIM_THRESHOLD_=65536 (and OMP_NUM_THREADS=1, which must stay).
-    expected = (None, "1", False, "500ms")
+    # distributed would set MALLOC_TRIM_THRESHOLD_=65536 (and OMP_NUM_THREADS=1, which must stay); Arrow would use mimalloc.
+    expected = (None, "1", False, "500ms", "system")
     with Client(scheduler["address"], timeout="30s") as client:
         assert set(client.run(_worker_settings).values()) == {expected}
     with local_cluster(configuration.load(None, {"cluster": {"type": "local", "n_workers": 1}}).cluster) as cluster, Client(cluster) as client:
