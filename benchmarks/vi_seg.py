@@ -5,9 +5,9 @@ a gold word), summed over all sentences of train+dev. Speed is syllables per sec
 each segmenter timed on the same sentences side by side, median of --runs runs. "ours" is the
 tokenizer's `pipe` (texts segmented many at a time, as `polycorpus run` and `tokenize` do); "one text
 per call" is what `nlp(text)` and `nlp.pipe(texts)` get, since spaCy tokenizes each text alone; "as `tokenize`
-runs it" is the `tokenize` command's path in-process (the tokenizer, the output line), "+ sentences" adds the
-sentence components that `run` also runs. Differences from pyvi
-are counted per sentence and attributed to the first fix (in FIXES order) whose addition changes it.
+runs it" is the `tokenize` command's path in-process (the words' offsets, no Docs, and the output line); "as `run`
+annotates" builds Docs, runs the sentence components and makes the rows of the sentences and tokens tables.
+Differences from pyvi are counted per sentence and attributed to the first fix (in FIXES order) whose addition changes it.
 
 The whole-process rows time the command a user runs, `polycorpus tokenize --lang vi`, over a file of
 the UD sentences and the Vietnamese TED lines of EVAL/align, against a script that writes spaCy
@@ -36,9 +36,9 @@ from pathlib import Path
 import spacy
 
 from benchmarks.eval_data import require_eval_data
-from tasks.spacy.annotate import annotate
+from tasks.spacy.annotate import annotate, word_spans
 from tasks.spacy.pipelines import DEFAULT_MAX_LENGTH, LanguageSpec, get_nlp
-from tasks.steps.tokenize import token_line
+from tasks.steps.tokenize import sentence_rows, token_line
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 from tasks.vi.tokenizer import VietnameseTokenizer
 
@@ -221,10 +221,10 @@ def main() -> None:
             "ours": lambda: list(tokenizer.pipe(texts)),
             "ours, one text per call": lambda: [tokenizer(t) for t in texts],
             "ours, syllable cache emptied each run": ours_cold,
-            "ours, as `tokenize` runs it": lambda: [
-                token_line(t, r) for t, r in zip(texts, annotate(ours, texts, no_lines, DEFAULT_MAX_LENGTH, 64, tokens_only=True))
+            "ours, as `tokenize` runs it": lambda: [token_line(t, s) for t, s in zip(texts, word_spans(ours, texts, DEFAULT_MAX_LENGTH, 64))],
+            "ours + sentences (as `run` annotates)": lambda: [
+                sentence_rows("d", "vi", t, r) for t, r in zip(texts, annotate(ours, texts, no_lines, DEFAULT_MAX_LENGTH, 64))
             ],
-            "ours + sentences (as `run` annotates)": lambda: [token_line(t, r) for t, r in zip(texts, annotate(ours, texts, no_lines, DEFAULT_MAX_LENGTH, 64))],
             "spacy blank('vi')": lambda: [spacy_vi(t) for t in texts],
             "pyvi ViTokenizer.tokenize": lambda: [ViTokenizer.tokenize(t) for t in texts],
         },

@@ -202,7 +202,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_tokenize(args: argparse.Namespace) -> int:
     from cluster.languages import language_spec
-    from tasks.spacy.annotate import Annotated, annotate
+    from tasks.spacy.annotate import Failed, word_spans
     from tasks.spacy.pipelines import get_nlp
     from tasks.steps.tokenize import token_line
 
@@ -211,10 +211,10 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     nlp = get_nlp(args.lang, spec)
     texts = read_lines(args.input)
     with _lines_out(args.output) as sink:
-        for text, result in zip(texts, annotate(nlp, texts, [False] * len(texts), spec.max_length, config.run.batch_size, tokens_only=True)):
-            if not isinstance(result, Annotated):
-                raise UsageError(f"tokenize failed on a line: {result.error_type}: {result.message}")
-            sink.write(token_line(text, result) + "\n")
+        for number, (text, spans) in enumerate(zip(texts, word_spans(nlp, texts, spec.max_length, config.run.batch_size)), start=1):
+            if isinstance(spans, Failed):
+                raise UsageError(f"{args.input}:{number}: tokenize failed: {spans.error_type}: {spans.message}")
+            sink.write(token_line(text, spans) + "\n")
     return 0
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tasks.entities.extract import entities_for_texts
 from tasks.entities.types import EntityOptions
-from tasks.spacy.annotate import Annotated, annotate
+from tasks.spacy.annotate import Annotated, annotate, word_spans
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.steps.tokenize import sentence_rows
 
@@ -50,6 +50,17 @@ def test_tokens_and_sentences_are_exact_and_cover_the_text(lang: str, text: str,
             previous_end = end
             covered.append(squeeze(token))
     assert "".join(covered) == squeeze(text)
+
+
+@pytest.mark.parametrize("lang", sorted(SPECS))
+@PROPERTY_SETTINGS
+@given(texts=st.lists(TEXTS, min_size=1, max_size=4), max_length=st.integers(min_value=4, max_value=300))
+def test_word_spans_are_the_tokens_of_the_docs(lang: str, texts: list[str], max_length: int) -> None:
+    # The `tokenize` command's offsets (without Docs for Vietnamese) are those of the tokens `run` writes.
+    nlp = get_nlp(lang, SPECS[lang])
+    for text, spans, annotated in zip(texts, word_spans(nlp, texts, max_length, 64), annotate(nlp, texts, [False] * len(texts), max_length, 64), strict=True):
+        _, tokens = sentence_rows("d", lang, text, annotated)
+        assert spans == [span for row in tokens for span in zip(row["starts"], row["ends"])]
 
 
 @pytest.mark.parametrize("lang", sorted(SPECS))

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyvi import ViTokenizer
 
+from tasks.spacy.annotate import Failed, word_spans
 from tasks.spacy.pipelines import LanguageSpec, get_nlp
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 from tasks.vi.tokenizer import VietnameseTokenizer
@@ -344,6 +345,7 @@ _text = st.lists(st.tuples(_syllables, st.sampled_from(["", " ", " ", "\n", "  "
 )
 def test_texts_segmented_together_segment_as_each_alone(texts):
     assert list(_TOGETHER.words_many(texts)) == [_TOGETHER.words(text) for text in texts]
+    assert list(_TOGETHER.spans_many(texts)) == [_TOGETHER.spans(text) for text in texts]
 
 
 @settings(max_examples=150, deadline=None)
@@ -351,3 +353,33 @@ def test_texts_segmented_together_segment_as_each_alone(texts):
 def test_random_texts_segmented_together_segment_as_each_alone(texts):
     # No n-gram, neighbour, word or user word reaches from one text into the next.
     assert list(_TOGETHER.words_many(texts)) == [_TOGETHER.words(text) for text in texts]
+    assert list(_TOGETHER.spans_many(texts)) == [_TOGETHER.spans(text) for text in texts]
+
+
+_SPAN_TOKENIZER = VietnameseTokenizer(spacy.blank("vi").vocab, user_words=["nghiên cứu", "hà nội"])  # a vocab that knows is_space
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_pieces, max_size=30).map("".join), max_size=6))
+def test_pipe_spans_are_the_words_of_pipe(texts):
+    docs = _SPAN_TOKENIZER.pipe(texts)
+    assert list(_SPAN_TOKENIZER.pipe_spans(texts)) == [[(t.idx, t.idx + len(t)) for t in doc if not t.is_space] for doc in docs]
+
+
+class _Refusing(VietnameseTokenizer):
+    """A tokenizer that rejects any text holding "☠", as a user's own tokenizer may reject input."""
+
+    def pipe_spans(self, texts):
+        texts = list(texts)
+        if any("☠" in text for text in texts):
+            raise ValueError("skull in text")
+        return super().pipe_spans(texts)
+
+
+def test_word_spans_fail_the_bad_text_alone(nlp):
+    texts = ["Hà Nội đẹp", "nghiên ☠ cứu", "viên"]
+    refusing = spacy.blank("vi")
+    refusing.tokenizer = _Refusing(refusing.vocab)
+    results = list(word_spans(refusing, texts, 1000, 64))
+    assert results[0] == [(0, 6), (7, 10)] and results[2] == [(0, 4)]
+    assert results[1] == Failed("ValueError", "tokenizer: skull in text")

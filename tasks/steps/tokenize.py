@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,6 @@ from tasks.spacy.annotate import Annotated
 from tasks.spacy.sentence_starts import START
 
 _COLUMNS = [IDX, LENGTH, IS_SPACE, SENT_START]
-_TOKEN_COLUMNS = _COLUMNS[:3]
 _INNER_WHITESPACE = re.compile(r"[^\S\n]+")
 
 
@@ -53,16 +53,12 @@ def sentence_rows(doc_id: str, lang: str, text: str, annotated: Annotated) -> tu
     return sentences, tokens
 
 
-def token_line(text: str, annotated: Annotated) -> str:
-    """One document (`text`, its tokens: `annotate(..., tokens_only=True)` is enough) as the `tokenize` command prints it:
-    tokens split by one space, inner whitespace as `_`."""
-    words: list[str] = []
-    for offset, doc in annotated.chunks:
-        columns = doc.to_array(_TOKEN_COLUMNS).tolist()  # IDX, LENGTH, IS_SPACE of each token
-        words += [text[offset + start : offset + start + length] for start, length, space in columns if not space]
+def token_line(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """One document (`text`, the offsets of its tokens that are not whitespace: `annotate.word_spans`) as the
+    `tokenize` command prints it: tokens split by one space, inner whitespace as `_`."""
     # No token holds a "\n" (whitespace tokens are left out, and no word crosses a line break): it can stand
     # between the tokens while the whitespace inside them becomes "_", in two passes over the whole line.
-    return _INNER_WHITESPACE.sub("_", "\n".join(words)).replace("\n", " ")
+    return _INNER_WHITESPACE.sub("_", "\n".join([text[start:end] for start, end in spans])).replace("\n", " ")
 
 
 class TokenizeStep:

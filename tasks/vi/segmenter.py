@@ -17,8 +17,8 @@ import re
 import string
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, chain, compress, starmap
-from operator import add, getitem, ne
+from itertools import accumulate, chain, compress, repeat, starmap
+from operator import add, getitem, ne, sub
 from typing import NamedTuple
 
 from tasks.spacy.batches import batches
@@ -258,7 +258,13 @@ class VietnameseSegmenter:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Word spans (start, end) into `text`, in order; whitespace belongs to no word."""
-        return _spans(*self._segment_many([text])[0])
+        return _group_spans([text], self._segment_many([text]))[0]
+
+    def spans_many(self, texts: Iterable[str]) -> Iterator[list[tuple[int, int]]]:
+        """Word spans of each text, in order (see spans): the words `words_many` gives, as offsets, without the
+        whitespace between them. Texts are segmented in groups of about GROUP_CHARS characters (see _segment_many)."""
+        for group in batches(texts, len, GROUP_CHARS):
+            yield from _group_spans(group, self._segment_many(group))
 
     def words(self, text: str) -> tuple[list[str], list[bool]]:
         """spaCy's words and spaces for `text` (see words_many)."""
@@ -351,7 +357,7 @@ def _words(text: str, pieces: list[str], lead: int, joins: bytes) -> tuple[list[
     """spaCy's words and spaces of a segmented text."""
     # isprintable(): no whitespace but " " (nor control or format characters, which go the long way).
     if not text.isprintable() or "  " in text or text[:1] == " ":
-        return _words_and_spaces(text, _spans(pieces, lead, joins))
+        return _words_and_spaces(text, _group_spans([text], [(pieces, lead, joins)])[0])
     if not pieces:
         return [], []
     # Only single spaces between syllables: a word is its pieces, less the space after the last.
@@ -360,13 +366,37 @@ def _words(text: str, pieces: list[str], lead: int, joins: bytes) -> tuple[list[
     return words, list(map(ne, spaced, words))
 
 
-def _spans(pieces: list[str], lead: int, joins: bytes) -> list[tuple[int, int]]:
-    """Word spans (start, end) of a segmented text: `lead` is where its first piece starts."""
-    starts = list(accumulate(map(len, pieces), initial=lead))
-    heads = list(compress(range(len(pieces)), joins.translate(_FLIP)))
-    tails = [*heads[1:], len(pieces)]
-    # A "\n" the CRF saw but that joined no word is whitespace, not a word.
-    return [(starts[h], starts[t - 1] + len(_surface(pieces[t - 1]))) for h, t in zip(heads, tails) if t - h > 1 or pieces[h][0] != _NEWLINE]
+def _group_spans(texts: Sequence[str], segmented: Sequence[tuple[list[str], int, bytes]]) -> list[list[tuple[int, int]]]:
+    """Word spans (start, end) of each of `texts`, from `_segment_many(texts)`: a few passes over the pieces of all of them."""
+    pieces = list(chain.from_iterable(text_pieces for text_pieces, _, _ in segmented))
+    if not pieces:
+        return [[] for _ in texts]
+    # Where each piece starts in its text: where the piece before it ends, but a text's first piece at its
+    # lead, a step back from where the text before ends (a text's pieces tile it from its lead to its end).
+    steps = [0, *map(len, pieces)]
+    first, previous_end = 0, 0
+    for text, (text_pieces, lead, _) in zip(texts, segmented):
+        if text_pieces:
+            steps[first] += lead - previous_end
+            first += len(text_pieces)
+            previous_end = len(text)
+    starts = list(accumulate(steps))
+    # A word runs from its first piece (a 0 in `joins`; every text's first piece is one) to the piece before
+    # the next word's first, less the whitespace after that piece. A syllable is never whitespace but
+    # for "\n", and the whitespace after one never holds a "\n".
+    heads = list(compress(range(len(pieces)), b"".join(text_joins for _, _, text_joins in segmented).translate(_FLIP)))
+    lasts = [*map(sub, heads[1:], repeat(1, len(heads) - 1)), len(pieces) - 1]
+    surfaces = map(len, map(str.rstrip, map(pieces.__getitem__, lasts)))
+    spans = list(zip(map(starts.__getitem__, heads), map(add, map(starts.__getitem__, lasts), map(max, surfaces, repeat(1)))))
+    result = []
+    position = 0
+    for text, (_, _, text_joins) in zip(texts, segmented):
+        words = text_joins.count(0)
+        text_spans = spans[position : position + words]
+        position += words
+        # A "\n" the CRF saw but that joined no word is whitespace, not a word.
+        result.append([span for span in text_spans if text[span[0] : span[1]] != _NEWLINE] if _NEWLINE in text else text_spans)
+    return result
 
 
 def _words_and_spaces(text: str, spans: list[tuple[int, int]]) -> tuple[list[str], list[bool]]:

@@ -51,6 +51,11 @@ class VietnameseTokenizer:
         for words, spaces in self.segmenter.words_many(texts):
             yield Doc(self.vocab, words=words, spaces=spaces)
 
+    def pipe_spans(self, texts: Iterable[str]) -> Iterator[list[tuple[int, int]]]:
+        """For each of `texts`, in order, the (start, end) code-point offsets of the tokens `pipe` makes of it that
+        are not whitespace: the words, without building Docs (tasks.spacy.annotate.SpanTokenizer)."""
+        return self.segmenter.spans_many(texts)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.vocab, self.segmenter.user_words, sorted(self.segmenter.fixes))
 
