@@ -58,6 +58,7 @@ _BIGRAM_BEFORE, _TRIGRAM_BEFORE = "-1:word.bi_gram()", "-2:word.tri_gram()"
 _BIGRAM_AFTER, _TRIGRAM_AFTER = "+1:word.bi_gram()", "+2:word.tri_gram()"
 _BEFORE = ((), (_BIGRAM_BEFORE,), (_TRIGRAM_BEFORE,), (_BIGRAM_BEFORE, _TRIGRAM_BEFORE))
 _AFTER = ((), (_BIGRAM_AFTER,), (_TRIGRAM_AFTER,), (_BIGRAM_AFTER, _TRIGRAM_AFTER))
+_LOWER_PREFIXES = ("word.lower():", "-1:word.lower():", "+1:word.lower():")
 _NO_NEIGHBOUR: tuple[tuple[bytes, ...], ...] = ((),) * 4  # before the first syllable, after the last (code 0)
 # The CRF's labels as one byte each: "B_W" -> 0, "I_W" -> 1 (only the first letter is looked at).
 _INSIDE = bytes.maketrans(b"BI", b"\x00\x01")
@@ -154,18 +155,44 @@ def _surface(piece: str) -> str:
     return piece[: _TRAILING_SPACE.search(piece).start()]  # type: ignore[union-attr]
 
 
-def _syllable(piece: str, model: PyviModel) -> _Syllable:
+class _FeatureNames:
+    """What `_syllable` reads from the model: its attributes' names, and the features that depend on no syllable's
+    text (flags, n-grams), looked up once. Each is a tuple of the names the model knows, in pyvi's order."""
+
+    def __init__(self, model: PyviModel) -> None:
+        self.attributes = model.attributes
+        self.syllable_ids = model.syllable_ids
+        self.bias = self.known("bias")
+        # By upper + 2 * title + 4 * digit, and for a neighbour by title + 2 * upper (pyvi's orders).
+        self.own_flags = self.subsets("word.isupper()", "word.istitle()", "word.isdigit()")
+        self.prev_flags = self.subsets("-1:word.istitle()", "-1:word.isupper()")
+        self.next_flags = self.subsets("+1:word.istitle()", "+1:word.isupper()")
+        self.before = tuple(self.known(*names) for names in _BEFORE)
+        self.after = tuple(self.known(*names) for names in _AFTER)
+
+    def known(self, *names: str) -> tuple[bytes, ...]:
+        """The model's names for those of `names` it has weights for."""
+        return tuple(self.attributes[name] for name in names if name in self.attributes)
+
+    def subsets(self, *names: str) -> tuple[tuple[bytes, ...], ...]:
+        """`known` of each subset of `names`, at the sum of 2 ** i over the names i it holds."""
+        return tuple(self.known(*(name for i, name in enumerate(names) if code >> i & 1)) for code in range(1 << len(names)))
+
+    def lower(self, lower: str) -> tuple[tuple[bytes, ...], ...]:
+        """The model's names for a syllable's `word.lower()` features (of the syllable, "-1:" and "+1:"), each () if it has none."""
+        get = self.attributes.get
+        return tuple((name,) if (name := get(prefix + lower)) else () for prefix in _LOWER_PREFIXES)
+
+
+def _syllable(piece: str, names: _FeatureNames) -> _Syllable:
     surface = _surface(piece)
     word = unicodedata.normalize("NFC", surface)
     lower = word.lower()
     upper, title = word.isupper(), word.istitle()
-
-    def features(*pairs: tuple[str, bool]) -> tuple[bytes, ...]:
-        return tuple(model.attributes[name] for name, on in pairs if on and name in model.attributes)
-
-    as_prev = features(("-1:word.lower():" + lower, True), ("-1:word.istitle()", title), ("-1:word.isupper()", upper))
-    as_next = features(("+1:word.lower():" + lower, True), ("+1:word.istitle()", title), ("+1:word.isupper()", upper))
-    gram = model.syllable_ids.get(lower, 0)
+    own, as_prev, as_next = names.lower(lower)
+    as_prev += names.prev_flags[title + 2 * upper]
+    as_next += names.next_flags[title + 2 * upper]
+    gram = names.syllable_ids.get(lower, 0)
     first = word[0]
     flags = (
         # `in string.punctuation` is pyvi's substring test, kept as it is.
@@ -177,15 +204,9 @@ def _syllable(piece: str, model: PyviModel) -> _Syllable:
         | _INNER_PUNCT * bool(_INNER_WORD.fullmatch(surface))
     )
     return _Syllable(
-        own=features(
-            ("bias", True),
-            ("word.lower():" + lower, True),
-            ("word.isupper()", upper),
-            ("word.istitle()", title),
-            ("word.isdigit()", word.isdigit()),
-        ),
-        as_prev=tuple(as_prev + features(*((name, True) for name in names)) for names in _BEFORE),
-        as_next=tuple(as_next + features(*((name, True) for name in names)) for names in _AFTER),
+        own=names.bias + own + names.own_flags[upper + 2 * title + 4 * word.isdigit()],
+        as_prev=tuple(as_prev + grams for grams in names.before),
+        as_next=tuple(as_next + grams for grams in names.after),
         gram=gram,
         gram2=gram << NGRAM_BITS,
         gram3=gram << 2 * NGRAM_BITS,
@@ -207,13 +228,13 @@ class _SyllableCache(dict):
 
     def __init__(self, model: PyviModel, limit: int = 200_000) -> None:
         super().__init__()
-        self.model = model
+        self.names = _FeatureNames(model)
         self.limit = limit
 
     def __missing__(self, piece: str) -> _Syllable:
         if len(self) >= self.limit:
             self.clear()
-        entry = self[piece] = _syllable(piece, self.model)
+        entry = self[piece] = _syllable(piece, self.names)
         return entry
 
 
