@@ -189,6 +189,7 @@ class Config(_Section):
             languages={lang: digest({**entry.model_dump(mode="json"), "hard_wrapped": self.run.hard_wrapped}) for lang, entry in self.languages.items()},
             unlisted=digest(dataclasses.asdict(LanguageSpec())),
             inputs={name: found for name, found in inputs.items() if found},
+            partnered=tuple(name for name, task in tasks.items() if task.partners),
         )
 
     def recorded(self) -> dict[str, Any]:

@@ -217,10 +217,13 @@ class TaskHashes:
     `languages`: configured language -> digest of its pipeline settings (model, user dictionary,
     max_length); `unlisted`: the digest for a language with no entry (it gets a blank pipeline);
     `inputs`: task name -> {task: digest of its saved corpus-step value} for the corpus-wide tables it reads
-    (`align` and `link_pairs` read `document_pairs`, which docalign's pairs decide), when those are saved.
+    (`align` and `link_pairs` read `document_pairs`, which docalign's pairs decide), when those are saved;
+    `partnered`: the tasks that read their partner documents' rows from other shards (`Task.partners`).
     A task's hash on a shard covers its options, the settings of the shard's languages (every task reads the
     shared spaCy pass or tables made from it), its inputs and the hashes of the tasks it requires, so a
-    change reaches exactly the tasks downstream of it: a changed pairing redoes what reads the pairs.
+    change reaches exactly the tasks downstream of it: a changed pairing redoes what reads the pairs. A
+    partnered task with inputs (its partners come from the pairs, in other shards and in any language)
+    covers the settings of every language instead: a partner language's new model redoes it too.
     """
 
     options: dict[str, str]
@@ -228,16 +231,19 @@ class TaskHashes:
     languages: dict[str, str]
     unlisted: str
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    partnered: tuple[str, ...] = ()
 
     def for_languages(self, languages: Iterable[str]) -> dict[str, str]:
         """The hash of every task on a shard whose documents are in `languages` (ISO codes, any order)."""
         settings = {lang: self.languages.get(lang, self.unlisted) for lang in sorted(set(languages))}
+        every = {**{lang: self.languages[lang] for lang in sorted(self.languages)}, "*": self.unlisted}  # a partner's language may be any
         hashes: dict[str, str] = {}
 
         def of(task: str) -> str:
             if task not in hashes:
                 inputs = {"inputs": self.inputs[task]} if self.inputs.get(task) else {}
-                hashes[task] = digest({"options": self.options[task], "languages": settings, "requires": {r: of(r) for r in self.requires[task]}, **inputs})
+                langs = every if inputs and task in self.partnered else settings
+                hashes[task] = digest({"options": self.options[task], "languages": langs, "requires": {r: of(r) for r in self.requires[task]}, **inputs})
             return hashes[task]
 
         for task in self.options:

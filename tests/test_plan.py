@@ -189,7 +189,18 @@ def test_a_saved_pairing_is_an_input_of_the_tasks_that_read_it_and_of_no_other()
     config = configuration.load()
     one, other = config.task_hashes({"docalign": "a" * 16}), config.task_hashes({"docalign": "b" * 16})
     assert one.inputs == {"align": {"docalign": "a" * 16}, "link_pairs": {"docalign": "a" * 16}}  # both read document_pairs
+    assert set(one.partnered) == {"align", "link_pairs"}  # both read their partners' rows from other shards
     a, b = one.for_languages(["en", "fr"]), other.for_languages(["en", "fr"])
     assert {t for t in a if a[t] != b[t]} == {"align", "link_pairs"}
     assert config.task_hashes({}) == config.task_hashes() and config.task_hashes().inputs == {}
     assert config.task_hashes({"align": "c" * 16}).inputs == {}  # nobody reads alignments
+
+
+def test_a_partner_languages_settings_redo_the_tasks_that_read_partners_from_the_pairs() -> None:
+    paired = _with(inputs={"align": {"docalign": "p0"}}, partnered=("align",))
+    vi_changed = _with(inputs={"align": {"docalign": "p0"}}, partnered=("align",), languages={"fr": "fr0", "vi": "vi1"})
+    before, after = paired.for_languages(["fr"]), vi_changed.for_languages(["fr"])
+    assert before["align"] != after["align"]  # a fr shard's found pairs may have vi partners
+    assert before["tokenize"] == after["tokenize"] and before["entities"] == after["entities"]
+    without_pairs = _with(partnered=("align",))  # no document_pairs: partners are group members in the shard
+    assert without_pairs.for_languages(["fr"])["align"] == _with(partnered=("align",), languages={"fr": "fr0", "vi": "vi1"}).for_languages(["fr"])["align"]
