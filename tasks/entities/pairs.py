@@ -2,7 +2,8 @@
 
 docalign writes each pair once, in its source document's shard, and pairs a document with at most one
 document per other language; the pairs of a corpus form a graph whose connected components are the
-translation groups docalign found (`pair_groups`: union-find over every pair). A shard then rebuilds the
+translation groups docalign found (`pair_groups`: union-find over every pair). Their size is not capped:
+pairs that disagree (en1-fr1, fr1-vi1, vi1-en2) chain into one group of any size. A shard then rebuilds the
 entities of its documents without a group_id from what the `entities` task wrote: each document's
 extracted mentions are read back from its rows (`tasks.entities.links.extracted`), a paired document is
 linked with the other members of its pair group (their rows and texts read from their shards), an
