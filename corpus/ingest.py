@@ -488,6 +488,7 @@ def _read_all(files: list[tuple[str, str]], chunk_bytes: int, options: ReadOptio
     for unit, path, fmt, start, end, number in later:
         line = (1 if number == 1 else line) + next(lines)
         chunks.append((unit, path, fmt, options, Chunk(start, end, line)))
+    chunks.sort(key=lambda args: args[4].start - args[4].end)  # largest first: files' short last chunks end the step, evening out the workers
     summaries.update(zip((args[0] for args in chunks), mapper(read_input, chunks)))
     return [summaries[unit] for unit in range(index)]
 
