@@ -31,7 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tasks.entities.money import find_money
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 from tasks.vi.segmenter import VietnameseSegmenter
 
 REPO = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ from cluster.languages import language_specs  # noqa: E402
 from tasks.entities.extract import entities_for_texts  # noqa: E402
 from tasks.entities.rules import MODEL_LABELS  # noqa: E402
 from tasks.entities.types import EntityOptions  # noqa: E402
-from tasks.spacy.pipelines import LanguageSpec  # noqa: E402
+from tasks.spacy.spec import LanguageSpec  # noqa: E402
 
 BATCH_SIZE = configuration.load().run.batch_size  # documents per nlp.pipe batch, as `run` takes them by default
 

@@ -37,8 +37,8 @@ import spacy
 
 from benchmarks.eval_data import require_eval_data
 from tasks.spacy.annotate import annotate, word_spans
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
-from tasks.spacy.spec import DEFAULT_MAX_LENGTH
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import DEFAULT_MAX_LENGTH, LanguageSpec
 from tasks.steps.tokenize import sentence_rows, token_line
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 from tasks.vi.tokenizer import VietnameseTokenizer

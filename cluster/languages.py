@@ -11,7 +11,8 @@ import logging
 
 from cluster.config import Config, ConfigError, check_language
 from tasks.shard import language_spec as spec_or_blank
-from tasks.spacy.pipelines import LanguageSpec, PipelineError, check_spec, resolve_model
+from tasks.spacy.pipelines import PipelineError, check_spec, resolve_model
+from tasks.spacy.spec import LanguageSpec
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from corpus.schemas import SCHEMAS, to_table, validate
 from corpus.storage import Location
 from tasks.base import ShardData
 from tasks.shard import ShardOutput, TaskRun, error_stages, process_shard
-from tasks.spacy.pipelines import LanguageSpec
+from tasks.spacy.spec import LanguageSpec
 
 
 class ShardError(RuntimeError):

@@ -21,7 +21,8 @@ from corpus.records import ErrorRow
 from corpus.schemas import to_table
 from tasks.base import Rows, ShardData, ShardStep, Task
 from tasks.spacy.annotate import Annotated, annotate
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 
 FLUSH_ROWS = 2_000  # row dicts per table turned into Arrow at once
 ANNOTATION_STAGES = ("pipeline", "annotate")  # errors-table stages of the shared spaCy pass

@@ -16,7 +16,8 @@ from tasks.entities.extract import entities_from_doc, entity_record
 from tasks.entities.gazetteer import GazetteerError, read_gazetteer
 from tasks.entities.links import GroupDoc, link_group
 from tasks.entities.types import Entity, EntityOptions
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 from tasks.steps.entities import entity_tables
 
 OPTIONS = EntityOptions()

@@ -16,7 +16,8 @@ from tasks.entities.links import GroupDoc, link_group
 from tasks.entities.rules import EntityRules
 from tasks.entities.types import Entity, EntityOptions
 from tasks.spacy.factories import register_factories
-from tasks.spacy.pipelines import AUTO_MODELS, LanguageSpec, resolve_model
+from tasks.spacy.pipelines import AUTO_MODELS, resolve_model
+from tasks.spacy.spec import LanguageSpec
 
 OPTIONS = EntityOptions()
 CONFIG = configuration.load()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tasks.entities.extract import entities_for_texts
 from tasks.entities.gazetteer import SHIPPED, read_gazetteer
 from tasks.entities.types import EntityOptions
-from tasks.spacy.pipelines import LanguageSpec
+from tasks.spacy.spec import LanguageSpec
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}
 # Names that are also common words (needs_cue: Apple, Shell) are ORG only with a cue, so they are left out here.

@@ -10,7 +10,8 @@ import pytest
 import spacy
 
 from tasks.spacy.compounds import CompoundRulesError, keep_compounds
-from tasks.spacy.pipelines import LanguageSpec, PipelineError, get_nlp
+from tasks.spacy.pipelines import PipelineError, get_nlp
+from tasks.spacy.spec import LanguageSpec
 
 
 @pytest.fixture(scope="module")

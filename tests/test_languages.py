@@ -8,7 +8,8 @@ import pytest
 
 from tasks.entities.money import find_money
 from tasks.spacy.annotate import Annotated, annotate
-from tasks.spacy.pipelines import TOKENIZER_PACKAGES, LanguageSpec, get_nlp
+from tasks.spacy.pipelines import TOKENIZER_PACKAGES, get_nlp
+from tasks.spacy.spec import LanguageSpec
 from tasks.steps.tokenize import sentence_rows
 
 MISSING = {"ja": "sudachipy", "ko": "natto", "th": "pythainlp"}

@@ -8,7 +8,8 @@ from cluster import config as configuration
 from cluster.cli import _run_overrides, build_parser
 from cluster.languages import language_specs
 from tasks.spacy.annotate import annotate
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 from tasks.steps.tokenize import sentence_rows
 
 # One segment per line, as in subtitles and TED transcripts: lines that start in lower case, follow a

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from tasks.entities.extract import entities_for_texts
 from tasks.entities.types import EntityOptions
 from tasks.spacy.annotate import Annotated, annotate, word_spans
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 from tasks.steps.tokenize import sentence_rows
 
 SPECS = {"en": LanguageSpec(), "fr": LanguageSpec(model="fr_core_news_sm"), "vi": LanguageSpec()}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pyvi import ViTokenizer
 
 from tasks.spacy.annotate import Failed, word_spans
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
+from tasks.spacy.spec import LanguageSpec
 from tasks.vi.segmenter import FIXES, VietnameseSegmenter
 from tasks.vi.tokenizer import VietnameseTokenizer
 

@@ -67,7 +67,8 @@ def _write_lines(path: str, lines: list[str]) -> None:
 
 def _split(lines: list[str], lang: str) -> list[str]:
     """Sentences of a running-text file with the language's pipeline; a line break always ends one, so none holds a "\\n"."""
-    from tasks.spacy.pipelines import LanguageSpec, get_nlp
+    from tasks.spacy.pipelines import get_nlp
+    from tasks.spacy.spec import LanguageSpec
 
     doc = get_nlp(lang, LanguageSpec())("\n".join(lines))
     return [s.text.strip() for s in doc.sents if s.text.strip()]

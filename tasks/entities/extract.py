@@ -17,8 +17,9 @@ from spacy.tokens import Doc
 from tasks.entities.money import MoneyPolicy, find_money
 from tasks.entities.types import Entity, EntityOptions, normalize, overlaps, whole_word
 from tasks.spacy.annotate import Annotated, annotate
-from tasks.spacy.pipelines import LanguageSpec, get_nlp
+from tasks.spacy.pipelines import get_nlp
 from tasks.spacy.sentence_starts import doc_text
+from tasks.spacy.spec import LanguageSpec
 
 # The component that types PERSON / ORG for a language after the gazetteer; any other language uses the cue rules.
 ENTITY_COMPONENTS = {"vi": "polycorpus_vi_entities"}
