@@ -5,14 +5,15 @@ DeWitt et al. 1984, "Implementation techniques for main memory database systems"
 
 1. **Read** (one call of `read_input` per input file, in parallel on a cluster): records are
    validated and written, in batches, to one of P spill partitions by a hash of their group
-   (group_id, or doc_id for a document without one) under `OUT/.ingest/`, and their doc_ids to a
+   (group_id, or doc_id for a document without one) under `OUT/.ingest/p-NNNNN/`, and their doc_ids to a
    Parquet id list. P is the estimated input size over `partition_bytes` (at least 64 MB).
 2. **Check** (`find_duplicates`): DuckDB finds repeated doc_ids in the id lists (exact, spilling to
    disk as it needs). With `--dedupe` it runs before step 3, which drops the repeats; without, it runs
    beside step 3 (on a cluster, on one worker while the others write), and fails the ingest.
 3. **Write** (one call of `write_partition` per partition, in parallel on a cluster): a partition's
    rows are read back, ordered by their group's first record, then by record, and cut into shards
-   of about `--shard-size` MB that never split a group.
+   of about `--shard-size` MB that never split a group; then the partition's spill is removed, and
+   a completion marker makes a retried call return the same count.
 4. The shards are renamed into `OUT/documents/` in partition order, so `documents/` appears only
    once every shard is written: a failed ingest leaves none.
 
@@ -177,9 +178,14 @@ def partition_of(group_key: str, partitions: int) -> int:
     return zlib.crc32(group_key.encode("utf-8")) % partitions
 
 
+def _partition_folder(part: int) -> str:
+    """The spill folder of partition `part`: one `in-NNNNNN.arrow` per input unit (file or chunk) that has rows in it."""
+    return f"p-{part:05d}"
+
+
 class _Spill:
     """One input file's rows, buffered per partition as columns and appended as Arrow IPC batches to
-    `in-NNNNNN/p-NNNNN.arrow`; their doc_ids and seqs also go to `ids/in-NNNNNN.parquet`."""
+    `p-NNNNN/in-NNNNNN.arrow`; their doc_ids and seqs also go to `ids/in-NNNNNN.parquet`."""
 
     def __init__(self, options: ReadOptions, index: int) -> None:
         self.spill = Location(options.spill)
@@ -214,9 +220,9 @@ class _Spill:
         if not columns or not columns["seq"]:
             return
         if part not in self.writers:
-            folder = f"in-{self.index:06d}"
+            folder = _partition_folder(part)
             self.spill.fs.makedirs(self.spill.path(folder), exist_ok=True)
-            sink = self.spill.fs.open(self.spill.path(folder, f"p-{part:05d}.arrow"), "wb")
+            sink = self.spill.fs.open(self.spill.path(folder, f"in-{self.index:06d}.arrow"), "wb")
             self.writers[part] = (sink, pa.ipc.new_file(sink, _SPILL_SCHEMA))
         batch = pa.RecordBatch.from_pydict(columns, schema=_SPILL_SCHEMA)
         self.writers[part][1].write_batch(batch)
@@ -332,31 +338,48 @@ def cut_shards(group_bytes: Iterable[int], shard_bytes: int) -> list[int]:
 def write_partition(part: int, spill_url: str, shard_bytes: int) -> int:
     """Step 3 for one partition: order its rows, cut them into shards and write them to `.ingest/shards/`; the shard count.
 
-    Holds the partition and one shard in memory.
+    Holds the partition once in memory, in shard order: a local spill is memory-mapped (its pages are
+    the page cache's, not a copy) and the rows are put in order with one `take`, whose slices are the
+    shards. Once the shards are written, a completion marker `done/p-NNNNN.COUNT` is, and the
+    partition's spill folder is removed: the spill shrinks as the shards grow, and its pages are
+    dropped before the kernel spends time writing them back. A second call for the same partition
+    (a retried task) returns the marker's count.
     """
     spill = Location(spill_url)
+    folder = _partition_folder(part)
+    marker = spill.fs.glob(spill.path("done", f"{folder}.*"))
+    if marker:
+        spill.remove(folder)
+        return int(marker[0].rsplit(".", 1)[1])
     tables = []
-    for path in sorted(spill.fs.glob(spill.path("in-*", f"p-{part:05d}.arrow"))):
-        with spill.fs.open(path, "rb") as handle:
-            tables.append(pa.ipc.open_file(handle).read_all())
+    for path in sorted(spill.fs.glob(spill.path(folder, "in-*.arrow"))):
+        with pa.memory_map(path) if spill.is_local else spill.fs.open(path, "rb") as source:
+            tables.append(pa.ipc.open_file(source).read_all())
+    shards = _write_shards(part, tables, spill, shard_bytes)
+    spill.makedirs("done")
+    spill.fs.touch(spill.path("done", f"{folder}.{shards}"))
+    spill.remove(folder)
+    return shards
+
+
+def _write_shards(part: int, tables: list[pa.Table], spill: Location, shard_bytes: int) -> int:
+    """Order a partition's rows (`tables` in record order), cut them into shards and write them; the shard count."""
     if not tables:
         return 0
     table = pa.concat_tables(tables)  # in record order: inputs by index, each in its order
-    del tables
     if spill.exists("dropped.parquet"):
         dropped = spill.read_table("dropped.parquet").column("seq")
         table = table.filter(pc.invert(pc.is_in(table.column("seq"), value_set=dropped)))
     if not table.num_rows:
         return 0
     order, group_rows, group_bytes = _order(table)
-    table = table.select(SCHEMAS["documents"].names).combine_chunks()  # a take from one chunk is several times faster
+    table = table.select(SCHEMAS["documents"].names).take(pa.array(order))
     bounds = np.concatenate([[0], np.cumsum(group_rows)])
     first = 0
     shards = cut_shards(group_bytes.tolist(), shard_bytes)
-    spill.fs.makedirs(spill.path("shards"), exist_ok=True)
+    spill.makedirs("shards")
     for number, groups in enumerate(shards):
-        rows = order[bounds[first] : bounds[first + groups]]
-        shard = validate("documents", table.take(pa.array(rows)))
+        shard = validate("documents", table.slice(bounds[first], bounds[first + groups] - bounds[first]))
         with spill.fs.open(spill.path("shards", f"p-{part:05d}-{number:05d}.parquet"), "wb") as sink:
             pq.write_table(shard, sink, compression="zstd")  # as Location.write_table, without a copy in memory
         first += groups
@@ -540,10 +563,10 @@ def find_duplicates(spill_url: str, dedupe: bool) -> int:
     temp = spill.path("duckdb") if spill.is_local else tempfile.gettempdir()
     with duckdb.connect(config={"memory_limit": "128MB", "threads": 1, "temp_directory": temp}) as db:
         db.register("ids", ds.dataset(spill.path("ids"), filesystem=spill.fs, format="parquet"))
-        repeated = "SELECT doc_id, seq FROM (SELECT doc_id, seq, row_number() OVER (PARTITION BY doc_id ORDER BY seq) AS n FROM ids) WHERE n > 1"
-        [(count,)] = db.execute(f"SELECT count(*) FROM ({repeated})").fetchall()
+        [(count,)] = db.execute("SELECT count(*) - count(DISTINCT doc_id) FROM ids").fetchall()  # a hash aggregate: cheaper than the window below
         if not count:
             return 0
+        repeated = "SELECT doc_id, seq FROM (SELECT doc_id, seq, row_number() OVER (PARTITION BY doc_id ORDER BY seq) AS n FROM ids) WHERE n > 1"
         if not dedupe:
             shown = ", ".join(r[0] for r in db.execute(f"SELECT DISTINCT doc_id FROM ({repeated}) ORDER BY doc_id LIMIT 10").fetchall())
             raise IngestError(f"{count} duplicate doc_id values ({shown}); make them unique or pass --dedupe")

@@ -183,6 +183,30 @@ def test_group_members_far_apart_in_two_files_land_in_one_shard(tmp_path: Path) 
     assert chunked.shards == result.shards and all(t.equals(_shards(tmp_path / "again")[n]) for n, t in shards.items())
 
 
+def test_every_step_run_twice_gives_the_same_shards(tmp_path: Path) -> None:
+    """A cluster may run a step again (its worker died after the step finished): reads rewrite the same spill files, and a
+    partition whose spill was removed after its shards were written returns its count from its completion marker."""
+    from corpus.ingest import SPILL_DIR, in_process
+
+    inputs = _two_files_far_apart(tmp_path)
+    ingest(inputs, str(tmp_path / "once"), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700)
+    spill = tmp_path / "twice" / SPILL_DIR
+    writes: list[int] = []
+
+    def twice(fn, items):
+        first = in_process(fn, items)
+        if any(item[0].__name__ == "write_partition" for item in items if callable(item[0])):
+            writes.append(len(list(spill.glob("p-*"))))  # every partition's spill is gone once its shards are written
+        again = in_process(fn, items)
+        assert again == first
+        return again
+
+    result = ingest(inputs, str(tmp_path / "twice"), shard_size_mb=0.0005, partition_bytes=1500, chunk_bytes=700, mapper=twice)
+    assert writes == [0] and len(result.shards) > 4
+    expected, got = _shards(tmp_path / "once"), _shards(tmp_path / "twice")
+    assert list(got) == list(expected) and all(got[n].equals(expected[n]) for n in expected)
+
+
 def test_parallel_ingest_equals_one_process(tmp_path: Path) -> None:
     from cluster.config import load
     from cluster.ingest_jobs import cluster_mapper
