@@ -26,7 +26,7 @@ def cluster_mapper(cfg: ClusterConfig) -> Iterator[Mapper]:
 
     The mapper returns results in the order of its items and raises the first failure it sees.
     """
-    with open_executor(cfg) as executor:
+    with open_executor(cfg, preload=("corpus.ingest",)) as executor:
 
         def mapper(fn: Callable[..., Any], items: Sequence[tuple]) -> list[Any]:
             results: list[Any] = [None] * len(items)

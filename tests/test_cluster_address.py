@@ -115,8 +115,11 @@ def test_workers_we_start_get_the_worker_environment(scheduler: dict) -> None:
     expected = (None, "1", False, "500ms", "system")
     with Client(scheduler["address"], timeout="30s") as client:
         assert set(client.run(_worker_settings).values()) == {expected}
-    with local_cluster(configuration.load(None, {"cluster": {"type": "local", "n_workers": 1}}).cluster) as cluster, Client(cluster) as client:
+    with local_cluster(configuration.load(None, {"cluster": {"type": "local", "n_workers": 2}}).cluster) as cluster, Client(cluster) as client:
         assert set(client.run(_worker_settings).values()) == {expected}
+        # forked by one forkserver (not this process's children), which has the workers' environment
+        parents = client.run(lambda: (os.getppid(), os.environ.get("PYTHONHASHSEED")))
+        assert len(set(parents.values())) == 1 and next(iter(parents.values()))[0] != os.getpid()
 
 
 def test_address_run_equals_sync_and_leaves_the_scheduler_up(scheduler: dict, corpus: dict, tmp_path: Path) -> None:
