@@ -347,7 +347,7 @@ def write_partition(part: int, spill_url: str, shard_bytes: int) -> int:
     """
     spill = Location(spill_url)
     folder = _partition_folder(part)
-    marker = spill.fs.glob(spill.path("done", f"{folder}.*"))
+    marker = [name for name in spill.list("done") if name.startswith(f"{folder}.")]  # list: a fresh listing on an object store too
     if marker:
         spill.remove(folder)
         return int(marker[0].rsplit(".", 1)[1])
