@@ -221,13 +221,13 @@ class _Spill:
             return
         if part not in self.writers:
             folder = _partition_folder(part)
-            self.spill.fs.makedirs(self.spill.path(folder), exist_ok=True)
+            self.spill.makedirs(folder)
             sink = self.spill.fs.open(self.spill.path(folder, f"in-{self.index:06d}.arrow"), "wb")
             self.writers[part] = (sink, pa.ipc.new_file(sink, _SPILL_SCHEMA))
         batch = pa.RecordBatch.from_pydict(columns, schema=_SPILL_SCHEMA)
         self.writers[part][1].write_batch(batch)
         if self.id_writer is None:
-            self.spill.fs.makedirs(self.spill.path("ids"), exist_ok=True)
+            self.spill.makedirs("ids")
             self.id_sink = self.spill.fs.open(self.spill.path("ids", f"in-{self.index:06d}.parquet"), "wb")
             self.id_writer = pq.ParquetWriter(self.id_sink, _IDS_SCHEMA)
         self.id_writer.write_batch(batch.select(_IDS_SCHEMA.names))
@@ -340,8 +340,8 @@ def write_partition(part: int, spill_url: str, shard_bytes: int) -> int:
 
     Holds the partition once in memory, in shard order: a local spill is memory-mapped (its pages are
     the page cache's, not a copy) and the rows are put in order with one `take`, whose slices are the
-    shards. Once the shards are written, a completion marker `done/p-NNNNN.COUNT` is, and the
-    partition's spill folder is removed: the spill shrinks as the shards grow, and its pages are
+    shards. Once the shards are written, a completion marker `done/p-NNNNN.COUNT` is written and the
+    partition's spill folder removed: the spill shrinks as the shards grow, and its pages are
     dropped before the kernel spends time writing them back. A second call for the same partition
     (a retried task) returns the marker's count.
     """
