@@ -373,7 +373,7 @@ def _write_shards(part: int, tables: list[pa.Table], spill: Location, shard_byte
     if not table.num_rows:
         return 0
     order, group_rows, group_bytes = _order(table)
-    table = table.select(SCHEMAS["documents"].names).take(pa.array(order))
+    table = pc.take(table.select(SCHEMAS["documents"].names), pa.array(order), memory_pool=_shard_pool())
     bounds = np.concatenate([[0], np.cumsum(group_rows)])
     first = 0
     shards = cut_shards(group_bytes.tolist(), shard_bytes)
@@ -384,6 +384,21 @@ def _write_shards(part: int, tables: list[pa.Table], spill: Location, shard_byte
             pq.write_table(shard, sink, compression="zstd")  # as Location.write_table, without a copy in memory
         first += groups
     return len(shards)
+
+
+def _shard_pool() -> pa.MemoryPool:
+    """The memory pool a partition is put in shard order in: Arrow's mimalloc pool where it has one, else its default.
+
+    A partition in order is one allocation of about `partition_bytes` per partition. From the system
+    allocator (the default on polycorpus's Dask workers, cluster/client.py) each is fresh memory the
+    kernel maps and zeroes, page by page: 2 of the 9 CPU-s of the write step on a 2 GB input. mimalloc
+    reuses the previous partition's pages (a 2 GB ingest on 2 workers: 1.5 CPU-s for the ordering, not
+    2.9; the workers' peak RSS 20 MB higher).
+    """
+    try:
+        return pa.mimalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without mimalloc
+        return pa.default_memory_pool()
 
 
 def estimate_bytes(files: Sequence[tuple[str, str]]) -> int:
